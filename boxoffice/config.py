@@ -1,0 +1,58 @@
+"""Settings, all read from the environment (prefix ``BOXOFFICE_``, except ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "change-me-development-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    # Unset: an embedded PostgreSQL is started under data_dir.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "BOXOFFICE_DATABASE_URL")
+    )
+    data_dir: Path = Path(".boxoffice")
+    database_name: str = "boxoffice"
+    # A hot event books fastest with few connections (see DESIGN.md); the pool bounds every burst.
+    pool_size: int = Field(default=8, ge=1, le=200)
+    pool_max_overflow: int = Field(default=4, ge=0, le=200)
+    embedded_max_connections: int = Field(default=1000, ge=50)
+
+    jwt_secret: str = DEVELOPMENT_SECRET
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "boxoffice"
+    jwt_audience: str = "boxoffice-api"
+    token_ttl_minutes: int = Field(default=60 * 12, ge=1)
+
+    simulate_max_users: int = Field(default=20_000, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    max_query_depth: int = Field(default=10, ge=2)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=2_000, ge=50)
+    max_page_size: int = Field(default=100, ge=1)
+    max_body_bytes: int = Field(default=100_000, ge=1_000)
+
+    @model_validator(mode="after")
+    def _refuse_development_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.jwt_secret == DEVELOPMENT_SECRET:
+            raise ValueError("BOXOFFICE_JWT_SECRET must be set to a real secret in production")
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

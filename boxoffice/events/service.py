@@ -1,0 +1,233 @@
+"""Organizers' side of events: create, edit, publish, cancel, and who may see which event.
+
+`manager_id` on the write operations: None acts with admin rights on every event; a user id acts only on
+that user's own events, and answers NOT_FOUND for anyone else's, so nothing leaks that it exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.booking.service import LockedEvent, lock_event, resize
+from boxoffice.db.models import Event, EventStatus
+from boxoffice.db.transaction import transaction
+from boxoffice.errors import BadUserInput, Conflict, NotFound
+
+MAX_TITLE = 200
+MAX_VENUE = 200
+MAX_DESCRIPTION = 5_000
+MAX_CAPACITY = 100_000
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    title: str
+    venue: str
+    starts_at: datetime
+    capacity: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    title: str | None = None
+    description: str | None = None
+    venue: str | None = None
+    starts_at: datetime | None = None
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: decides which events are visible. None for a signed-out caller."""
+
+    user_id: int | None = None
+    is_admin: bool = False
+
+    def may_see(self, event: Event) -> bool:
+        return (
+            event.status != EventStatus.DRAFT or self.is_admin or (self.user_id is not None and event.organizer_id == self.user_id)
+        )
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[Event]
+    has_next_page: bool
+
+    def cursor(self, event: Event) -> str:
+        return encode_cursor(event)
+
+
+def _text(name: str, value: str, limit: int, *, required: bool = True) -> str:
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise BadUserInput(f"{name} must not be empty")
+    if len(cleaned) > limit:
+        raise BadUserInput(f"{name} must be at most {limit} characters, got {len(cleaned)}")
+    return cleaned
+
+
+def _starts_at(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise BadUserInput("startsAt must include a time zone, e.g. 2030-05-01T19:30:00Z")
+    if value <= datetime.now(UTC):
+        raise BadUserInput("startsAt must be in the future")
+    return value
+
+
+def _capacity(value: int) -> int:
+    if not 1 <= value <= MAX_CAPACITY:
+        raise BadUserInput(f"capacity must be between 1 and {MAX_CAPACITY}, got {value}")
+    return value
+
+
+async def create_event(session: AsyncSession, organizer_id: int, draft: EventDraft) -> Event:
+    event = Event(
+        organizer_id=organizer_id,
+        title=_text("title", draft.title, MAX_TITLE),
+        description=_text("description", draft.description, MAX_DESCRIPTION, required=False),
+        venue=_text("venue", draft.venue, MAX_VENUE),
+        starts_at=_starts_at(draft.starts_at),
+        capacity=_capacity(draft.capacity),
+        seats_remaining=draft.capacity,
+        waitlist_count=0,
+        status=EventStatus.DRAFT.value,
+    )
+    async with transaction(session):
+        session.add(event)
+    await session.refresh(event)
+    return event
+
+
+async def _lock_managed(session: AsyncSession, event_id: int, manager_id: int | None) -> LockedEvent:
+    event = await lock_event(session, event_id)
+    if manager_id is not None and event.organizer_id != manager_id:
+        raise NotFound(f"Event {event_id} does not exist")
+    return event
+
+
+async def _reload(session: AsyncSession, event_id: int) -> Event:
+    return (
+        await session.execute(
+            select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+async def update_event(
+    session: AsyncSession, event_id: int, changes: EventChanges, *, manager_id: int | None
+) -> Event:
+    fields: dict[str, object] = {}
+    if changes.title is not None:
+        fields["title"] = _text("title", changes.title, MAX_TITLE)
+    if changes.description is not None:
+        fields["description"] = _text("description", changes.description, MAX_DESCRIPTION, required=False)
+    if changes.venue is not None:
+        fields["venue"] = _text("venue", changes.venue, MAX_VENUE)
+    if changes.starts_at is not None:
+        fields["starts_at"] = _starts_at(changes.starts_at)
+    if changes.capacity is not None:
+        _capacity(changes.capacity)
+    async with transaction(session):
+        event = await _lock_managed(session, event_id, manager_id)
+        if event.status == EventStatus.CANCELLED:
+            raise Conflict("This event has been cancelled and can no longer be edited")
+        if fields:
+            assignments = ", ".join(f"{name} = :{name}" for name in fields)
+            await session.execute(
+                text(f"UPDATE events SET {assignments}, updated_at = now() WHERE id = :id"), {**fields, "id": event_id}
+            )
+        if changes.capacity is not None and changes.capacity != event.capacity:
+            await resize(session, event, changes.capacity)
+        return await _reload(session, event_id)
+
+
+async def publish_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
+    async with transaction(session):
+        event = await _lock_managed(session, event_id, manager_id)
+        if event.status == EventStatus.CANCELLED:
+            raise Conflict("This event has been cancelled and cannot be published")
+        if event.status == EventStatus.DRAFT:
+            await session.execute(
+                text("UPDATE events SET status = 'PUBLISHED', updated_at = now() WHERE id = :id"), {"id": event_id}
+            )
+        return await _reload(session, event_id)
+
+
+async def cancel_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
+    """Cancel the event and every active booking on it, in one transaction."""
+    async with transaction(session):
+        event = await _lock_managed(session, event_id, manager_id)
+        if event.status == EventStatus.CANCELLED:
+            raise Conflict("This event is already cancelled")
+        await session.execute(
+            text(
+                "UPDATE bookings SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), updated_at = now() "
+                "WHERE event_id = :id AND status IN ('CONFIRMED', 'WAITLISTED')"
+            ),
+            {"id": event_id},
+        )
+        await session.execute(
+            text(
+                "UPDATE events SET status = 'CANCELLED', seats_remaining = capacity, waitlist_count = 0, "
+                "updated_at = now() WHERE id = :id"
+            ),
+            {"id": event_id},
+        )
+        return await _reload(session, event_id)
+
+
+async def get_event(session: AsyncSession, event_id: int, viewer: Viewer) -> Event:
+    event = await session.get(Event, event_id, populate_existing=True)
+    if event is None or not viewer.may_see(event):
+        raise NotFound(f"Event {event_id} does not exist")
+    return event
+
+
+def encode_cursor(event: Event) -> str:
+    raw = f"{event.starts_at.isoformat()}|{event.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        starts_at, event_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(starts_at), int(event_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise BadUserInput("after is not a cursor this API gave out") from error
+
+
+async def list_events(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    status: EventStatus | None = None,
+    first: int = 50,
+    after: str | None = None,
+    max_page_size: int = 100,
+) -> EventPage:
+    """Events in start order, `first` at a time after the cursor `after`."""
+    if not 1 <= first <= max_page_size:
+        raise BadUserInput(f"first must be between 1 and {max_page_size}, got {first}")
+    query = select(Event).order_by(Event.starts_at, Event.id).limit(first + 1)
+    if status is not None:
+        query = query.where(Event.status == status.value)
+    if not viewer.is_admin:
+        visible = Event.status != EventStatus.DRAFT.value
+        if viewer.user_id is not None:
+            visible = or_(visible, Event.organizer_id == viewer.user_id)
+        query = query.where(visible)
+    if after is not None:
+        starts_at, event_id = decode_cursor(after)
+        query = query.where(
+            or_(Event.starts_at > starts_at, and_(Event.starts_at == starts_at, Event.id > event_id))
+        )
+    events = list((await session.execute(query.execution_options(populate_existing=True))).scalars())
+    return EventPage(events[:first], has_next_page=len(events) > first)
