@@ -1,0 +1,122 @@
+"""Simulate a rush on one event: N synthetic users book it at once, through the same code as `bookEvent`.
+
+Concurrency is a fixed handful of worker coroutines pulling bookers from a shared iterator, never N tasks:
+on a hot event the event's row lock serialises every booking anyway, and PostgreSQL books fastest with a
+few clients (more only queue on the lock and cost context switches), so N = 10,000 needs neither 10,000
+connections nor 10,000 pending tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from boxoffice.booking.invariants import check_invariants
+from boxoffice.booking.service import book, ensure_open_for_booking, lock_event
+from boxoffice.booking.synthetic import create_synthetic_users, simulation_guard
+from boxoffice.db.models import BookingStatus
+from boxoffice.db.session import Database
+from boxoffice.db.transaction import transaction
+from boxoffice.errors import BadUserInput, DomainError
+
+logger = logging.getLogger(__name__)
+
+# Tuned with bench/simulate.py (see its docstring): few clients keep the hot row lock busiest.
+DEFAULT_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    event_id: int
+    bookers: int
+    confirmed: int
+    waitlisted: int
+    failed: int
+    seats_remaining: int
+    waitlist_length: int
+    duration_ms: float
+    bookings_per_second: float
+    overbooked: bool
+
+
+@dataclass
+class _Tally:
+    confirmed: int = 0
+    waitlisted: int = 0
+    failed: int = 0
+
+
+def worker_count(database: Database, requested: int | None, bookers: int) -> int:
+    """Workers to run: never more than the pool can serve beside the simulation's own guard connection."""
+    wanted = requested if requested is not None else DEFAULT_WORKERS
+    return max(1, min(wanted, database.pool_capacity - 1, bookers))
+
+
+async def _ensure_bookable(database: Database, event_id: int) -> None:
+    """Refuse up front (NOT_FOUND / CONFLICT) rather than create N users whose bookings would all fail."""
+    async with database.session() as session, transaction(session):
+        ensure_open_for_booking(await lock_event(session, event_id))
+
+
+async def _worker(database: Database, event_id: int, bookers: Iterator[int], tally: _Tally) -> None:
+    async with database.session() as session:
+        for user_id in bookers:
+            try:
+                booking = await book(session, event_id, user_id)
+            except DomainError as error:
+                # A booker that fails is part of the report, not the end of the run.
+                tally.failed += 1
+                logger.warning("simulated booking for user %s failed: %s", user_id, error.message)
+                continue
+            if booking.status == BookingStatus.CONFIRMED:
+                tally.confirmed += 1
+            else:
+                tally.waitlisted += 1
+
+
+async def _run_bookers(database: Database, event_id: int, user_ids: list[int], workers: int) -> _Tally:
+    tally = _Tally()
+    # One iterator shared by all workers: each user books exactly once, in the order they were created.
+    bookers = iter(user_ids)
+    async with asyncio.TaskGroup() as group:
+        for _ in range(workers):
+            group.create_task(_worker(database, event_id, bookers, tally))
+    return tally
+
+
+async def simulate_bookings(
+    database: Database, event_id: int, users: int, max_users: int, *, workers: int | None = None
+) -> SimulationResult:
+    """Create `users` synthetic audience users and have each book one seat of the event concurrently."""
+    if not 1 <= users <= max_users:
+        raise BadUserInput(f"users must be between 1 and {max_users}, got {users}")
+    started = time.perf_counter()
+    await _ensure_bookable(database, event_id)
+    async with simulation_guard(database.engine):
+        user_ids = await create_synthetic_users(database.engine, users)
+        tally = await _run_bookers(database, event_id, user_ids, worker_count(database, workers, users))
+    async with database.session() as session:
+        invariants = await check_invariants(session, [event_id])
+        seats_remaining, waitlist_length = (
+            await session.execute(
+                text("SELECT seats_remaining, waitlist_count FROM events WHERE id = :id"), {"id": event_id}
+            )
+        ).one()
+    duration = time.perf_counter() - started
+    return SimulationResult(
+        event_id=event_id,
+        bookers=users,
+        confirmed=tally.confirmed,
+        waitlisted=tally.waitlisted,
+        failed=tally.failed,
+        seats_remaining=seats_remaining,
+        waitlist_length=waitlist_length,
+        duration_ms=duration * 1000,
+        bookings_per_second=users / duration if duration > 0 else 0.0,
+        overbooked=invariants.overbooked,
+    )

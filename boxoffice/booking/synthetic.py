@@ -1,0 +1,134 @@
+"""Synthetic audience users: made in bulk for a simulation, and purged again without breaking any event.
+
+A simulation and a purge must not overlap, or the purge could delete users whose bookings are still being
+made. Simulations hold a shared advisory lock for their whole run, a purge holds it exclusively.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from boxoffice.booking.service import lock_event, promote
+from boxoffice.db.models import EventStatus
+from boxoffice.db.transaction import transaction
+
+# Any constant works; it only has to be the same in every process.
+_SYNTHETIC_LOCK_KEY = 0x5_1A_B00C
+SYNTHETIC_EMAIL_DOMAIN = "synthetic.invalid"
+# Not a hash any password verifier produces, so nobody can ever log in as a synthetic user.
+UNUSABLE_PASSWORD = "!synthetic"
+
+_CREATE_SQL = text(
+    """
+    INSERT INTO users (email, name, role, password_hash, synthetic)
+    SELECT 'sim-' || :run_id || '-' || n || '@' || :domain, 'Simulated booker ' || n, 'AUDIENCE', :password, true
+      FROM generate_series(1, :count) AS n
+    RETURNING id
+    """
+)
+
+_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL = text(
+    """
+    SELECT DISTINCT b.event_id FROM bookings b JOIN users u ON u.id = b.user_id
+     WHERE u.synthetic AND b.status IN ('CONFIRMED', 'WAITLISTED')
+     ORDER BY b.event_id
+    """
+)
+
+_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL = text(
+    """
+    DELETE FROM bookings b USING users u
+     WHERE b.event_id = :event_id AND u.id = b.user_id AND u.synthetic
+    """
+)
+
+# Counters straight from what is left in the table, not adjusted from the old ones.
+_RECOUNT_SQL = text(
+    """
+    SELECT e.capacity - coalesce(sum(b.quantity) FILTER (WHERE b.status = 'CONFIRMED'), 0),
+           count(*) FILTER (WHERE b.status = 'WAITLISTED')
+      FROM events e LEFT JOIN bookings b ON b.event_id = e.id
+     WHERE e.id = :event_id
+     GROUP BY e.id, e.capacity
+    """
+)
+
+_SET_COUNTERS_SQL = text(
+    """
+    UPDATE events SET seats_remaining = :seats_remaining, waitlist_count = :waitlist_count, updated_at = now()
+     WHERE id = :event_id
+    """
+)
+
+_DELETE_USERS_SQL = text("DELETE FROM users WHERE synthetic")
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    users: int
+    events: int
+    promoted: int
+
+
+@asynccontextmanager
+async def simulation_guard(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Held for a whole simulation run so that no purge deletes its users meanwhile; many runs may share it."""
+    async with engine.connect() as connection:
+        # A transaction-level lock ends with the transaction even if the run fails half way.
+        await connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _SYNTHETIC_LOCK_KEY})
+        try:
+            yield
+        finally:
+            await connection.rollback()
+
+
+async def create_synthetic_users(engine: AsyncEngine, count: int) -> list[int]:
+    """`count` audience users in one statement, emails unique to this run."""
+    run_id = uuid.uuid4().hex[:12]
+    async with engine.begin() as connection:
+        rows = await connection.execute(
+            _CREATE_SQL,
+            {"run_id": run_id, "domain": SYNTHETIC_EMAIL_DOMAIN, "password": UNUSABLE_PASSWORD, "count": count},
+        )
+        return list(rows.scalars())
+
+
+async def _purge_event(session: AsyncSession, event_id: int) -> int:
+    """Remove the synthetic bookings of one locked event; real users waiting behind them move up or get seats."""
+    event = await lock_event(session, event_id)
+    await session.execute(_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL, {"event_id": event_id})
+    seats_remaining, waitlist_count = (await session.execute(_RECOUNT_SQL, {"event_id": event_id})).one()
+    promoted = 0
+    if event.status != EventStatus.CANCELLED and waitlist_count:
+        promotion = await promote(session, event_id, seats_remaining)
+        seats_remaining -= promotion.seats
+        waitlist_count -= len(promotion.booking_ids)
+        promoted = len(promotion.booking_ids)
+    await session.execute(
+        _SET_COUNTERS_SQL,
+        {"event_id": event_id, "seats_remaining": seats_remaining, "waitlist_count": waitlist_count},
+    )
+    return promoted
+
+
+async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
+    """Delete every synthetic user and their bookings, in one transaction, keeping each event's invariants.
+
+    Each affected event is fixed under its row lock (in id order, like every other multi-event writer),
+    before the users go, so no booking ever disappears from an event behind its lock's back.
+    """
+    async with transaction(session):
+        # Waits for running simulations to finish and keeps new ones out until this commits.
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNTHETIC_LOCK_KEY})
+        event_ids = list((await session.execute(_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL)).scalars())
+        promoted = 0
+        for event_id in event_ids:
+            promoted += await _purge_event(session, event_id)
+        users = (await session.execute(_DELETE_USERS_SQL)).rowcount
+    return PurgeResult(users=users, events=len(event_ids), promoted=promoted)
