@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, text
-from sqlalchemy.exc import IntegrityError
+import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING, Booking, BookingStatus, EventStatus
-from boxoffice.db.transaction import transaction
 from boxoffice.errors import BadUserInput, Conflict, NotFound
 
 
@@ -48,67 +48,57 @@ _BOOKING_COLUMNS = (
     "id, event_id, user_id, quantity, status, waitlist_seq, created_at, confirmed_at, cancelled_at, updated_at"
 )
 
-LOCK_EVENT_SQL = text(
+LOCK_EVENT_SQL = (
     "SELECT id, organizer_id, status, starts_at, capacity, seats_remaining, waitlist_count "
-    "FROM events WHERE id = :event_id FOR UPDATE"
+    "FROM events WHERE id = $1 FOR UPDATE"
 )
 
-_WRITE_BOOKING_SQL = text(
-    f"""
+# The booking and both counters in one statement: one round trip under the lock.
+_WRITE_BOOKING_SQL = f"""
     WITH counters AS (
         UPDATE events
-           SET seats_remaining = seats_remaining - :taken,
-               waitlist_count = waitlist_count + :queued,
+           SET seats_remaining = seats_remaining - $5::int,
+               waitlist_count = waitlist_count + $6::int,
                updated_at = now()
-         WHERE id = :event_id
+         WHERE id = $1
     )
     INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, confirmed_at)
-    VALUES (:event_id, :user_id, :quantity, :status,
-            CASE WHEN :queued = 1 THEN nextval('booking_waitlist_seq') END,
-            CASE WHEN :taken > 0 THEN now() END)
+    VALUES ($1, $2, $3, $4,
+            CASE WHEN $6::int = 1 THEN nextval('booking_waitlist_seq') END,
+            CASE WHEN $5::int > 0 THEN now() END)
     RETURNING {_BOOKING_COLUMNS}
-    """
-)
+"""
 
-_BOOKING_EVENT_SQL = text("SELECT event_id FROM bookings WHERE id = :booking_id")
-_READ_BOOKING_SQL = text(f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE id = :booking_id")
+_BOOKING_EVENT_SQL = "SELECT event_id FROM bookings WHERE id = $1"
+_READ_BOOKING_SQL = f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE id = $1"
 
-_CANCEL_BOOKING_SQL = text(
-    f"""
+_CANCEL_BOOKING_SQL = f"""
     UPDATE bookings
        SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), updated_at = now()
-     WHERE id = :booking_id
+     WHERE id = $1
     RETURNING {_BOOKING_COLUMNS}
-    """
-)
+"""
 
 # At most `free` bookings can be promoted (each takes at least one seat), so only that many are read.
-_WAITLIST_HEAD_SQL = text(
-    """
+_WAITLIST_HEAD_SQL = """
     SELECT id, user_id, sum(quantity) OVER (ORDER BY waitlist_seq) AS seats_through
       FROM bookings
-     WHERE event_id = :event_id AND status = 'WAITLISTED'
+     WHERE event_id = $1 AND status = 'WAITLISTED'
      ORDER BY waitlist_seq
-     LIMIT :free
-    """
-)
+     LIMIT $2
+"""
 
-_PROMOTE_SQL = text(
-    """
+_PROMOTE_SQL = """
     UPDATE bookings
        SET status = 'CONFIRMED', waitlist_seq = NULL, confirmed_at = now(), updated_at = now()
-     WHERE id = ANY(:booking_ids)
-    """
-)
+     WHERE id = ANY($1::bigint[])
+"""
 
-_SET_COUNTERS_SQL = text(
-    """
+_SET_COUNTERS_SQL = """
     UPDATE events
-       SET capacity = :capacity, seats_remaining = :seats_remaining, waitlist_count = :waitlist_count,
-           updated_at = now()
-     WHERE id = :event_id
-    """
-)
+       SET capacity = $2, seats_remaining = $3, waitlist_count = $4, updated_at = now()
+     WHERE id = $1
+"""
 
 _WAITLIST_POSITIONS_SQL = text(
     """
@@ -133,15 +123,15 @@ def decide(event: LockedEvent, quantity: int) -> BookingStatus:
     return BookingStatus.WAITLISTED
 
 
-def _booking(row: Row) -> Booking:
-    return Booking(**row._asdict())
+def _booking(record: asyncpg.Record) -> Booking:
+    return Booking(**dict(record))
 
 
-async def lock_event(session: AsyncSession, event_id: int) -> LockedEvent:
-    row = (await session.execute(LOCK_EVENT_SQL, {"event_id": event_id})).first()
-    if row is None:
+async def lock_event(conn: asyncpg.Connection, event_id: int) -> LockedEvent:
+    record = await conn.fetchrow(LOCK_EVENT_SQL, event_id)
+    if record is None:
         raise NotFound(f"Event {event_id} does not exist")
-    return LockedEvent(*row)
+    return LockedEvent(*record)
 
 
 def ensure_open_for_booking(event: LockedEvent, now: datetime | None = None) -> None:
@@ -154,78 +144,50 @@ def ensure_open_for_booking(event: LockedEvent, now: datetime | None = None) -> 
 
 
 async def write_booking(
-    session: AsyncSession, event: LockedEvent, user_id: int, quantity: int, status: BookingStatus
+    conn: asyncpg.Connection, event: LockedEvent, user_id: int, quantity: int, status: BookingStatus
 ) -> Booking:
     confirmed = status == BookingStatus.CONFIRMED
-    row = (
-        await session.execute(
-            _WRITE_BOOKING_SQL,
-            {
-                "event_id": event.id,
-                "user_id": user_id,
-                "quantity": quantity,
-                "status": status.value,
-                "taken": quantity if confirmed else 0,
-                "queued": 0 if confirmed else 1,
-            },
-        )
-    ).one()
-    return _booking(row)
+    record = await conn.fetchrow(
+        _WRITE_BOOKING_SQL,
+        event.id,
+        user_id,
+        quantity,
+        status.value,
+        quantity if confirmed else 0,
+        0 if confirmed else 1,
+    )
+    return _booking(record)
 
 
 async def book(session: AsyncSession, event_id: int, user_id: int, quantity: int = 1) -> Booking:
     """Book `quantity` seats for `user_id`: CONFIRMED if they are free and nobody waits, else WAITLISTED."""
     validate_quantity(quantity)
     try:
-        async with transaction(session):
-            event = await lock_event(session, event_id)
+        async with driver_transaction(session) as conn:
+            event = await lock_event(conn, event_id)
             ensure_open_for_booking(event)
-            return await write_booking(session, event, user_id, quantity, decide(event, quantity))
-    except IntegrityError as error:
-        raise _booking_integrity_error(error, user_id) from error
+            return await write_booking(conn, event, user_id, quantity, decide(event, quantity))
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == "uq_bookings_active_user_event":
+            raise Conflict("You already have an active booking for this event") from error
+        raise
+    except asyncpg.ForeignKeyViolationError as error:
+        if error.constraint_name == "bookings_user_id_fkey":
+            raise NotFound(f"User {user_id} does not exist") from error
+        raise
 
 
-def _booking_integrity_error(error: IntegrityError, user_id: int) -> Exception:
-    message = str(error.orig)
-    if "uq_bookings_active_user_event" in message:
-        return Conflict("You already have an active booking for this event")
-    if "bookings_user_id_fkey" in message:
-        return NotFound(f"User {user_id} does not exist")
-    return error
-
-
-async def _read_booking_event(session: AsyncSession, booking_id: int) -> int:
-    event_id = (await session.execute(_BOOKING_EVENT_SQL, {"booking_id": booking_id})).scalar()
-    if event_id is None:
-        raise NotFound(f"Booking {booking_id} does not exist")
-    return int(event_id)
-
-
-async def promote(session: AsyncSession, event_id: int, free: int) -> Promotion:
+async def promote(conn: asyncpg.Connection, event_id: int, free: int) -> Promotion:
     """Confirm waitlisted bookings from the head of the line while the head fits in `free` seats."""
     if free <= 0:
         return Promotion([], [], 0)
-    heads = (await session.execute(_WAITLIST_HEAD_SQL, {"event_id": event_id, "free": free})).all()
-    fitting = [head for head in heads if head.seats_through <= free]
+    heads = await conn.fetch(_WAITLIST_HEAD_SQL, event_id, free)
+    fitting = [head for head in heads if head["seats_through"] <= free]
     if not fitting:
         return Promotion([], [], 0)
-    ids = [head.id for head in fitting]
-    await session.execute(_PROMOTE_SQL, {"booking_ids": ids})
-    return Promotion(ids, [head.user_id for head in fitting], int(fitting[-1].seats_through))
-
-
-async def _set_counters(
-    session: AsyncSession, event: LockedEvent, *, capacity: int, seats_remaining: int, waitlist_count: int
-) -> None:
-    await session.execute(
-        _SET_COUNTERS_SQL,
-        {
-            "event_id": event.id,
-            "capacity": capacity,
-            "seats_remaining": seats_remaining,
-            "waitlist_count": waitlist_count,
-        },
-    )
+    ids = [head["id"] for head in fitting]
+    await conn.execute(_PROMOTE_SQL, ids)
+    return Promotion(ids, [head["user_id"] for head in fitting], int(fitting[-1]["seats_through"]))
 
 
 async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None = None) -> Booking:
@@ -233,57 +195,55 @@ async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None
 
     With `owner_id`, only that user's booking can be cancelled; anyone else's answers NOT_FOUND.
     """
-    async with transaction(session):
-        event_id = await _read_booking_event(session, booking_id)
-        event = await lock_event(session, event_id)
+    async with driver_transaction(session) as conn:
+        event_id = await conn.fetchval(_BOOKING_EVENT_SQL, booking_id)
+        if event_id is None:
+            raise NotFound(f"Booking {booking_id} does not exist")
+        event = await lock_event(conn, event_id)
         # Re-read under the lock: bookings only change under their event's lock.
-        current = _booking((await session.execute(_READ_BOOKING_SQL, {"booking_id": booking_id})).one())
+        current = _booking(await conn.fetchrow(_READ_BOOKING_SQL, booking_id))
         if owner_id is not None and current.user_id != owner_id:
             raise NotFound(f"Booking {booking_id} does not exist")
         if current.status == BookingStatus.CANCELLED:
             raise Conflict("This booking is already cancelled")
-        cancelled = _booking((await session.execute(_CANCEL_BOOKING_SQL, {"booking_id": booking_id})).one())
+        cancelled = _booking(await conn.fetchrow(_CANCEL_BOOKING_SQL, booking_id))
         seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
         if current.status == BookingStatus.CONFIRMED:
             seats_remaining += current.quantity
-            promotion = await promote(session, event.id, seats_remaining if waitlist_count else 0)
+            promotion = await promote(conn, event.id, seats_remaining if waitlist_count else 0)
             seats_remaining -= promotion.seats
             waitlist_count -= len(promotion.booking_ids)
         else:
             waitlist_count -= 1
-        await _set_counters(
-            session, event, capacity=event.capacity, seats_remaining=seats_remaining, waitlist_count=waitlist_count
-        )
+        await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
         return cancelled
 
 
-async def resize(session: AsyncSession, event: LockedEvent, capacity: int) -> Promotion:
+async def resize(conn: asyncpg.Connection, event: LockedEvent, capacity: int) -> Promotion:
     """Set a locked event's capacity, promoting from the line if seats appear. Runs in the caller's transaction."""
     if capacity < 1:
         raise BadUserInput(f"capacity must be at least 1, got {capacity}")
     confirmed = event.capacity - event.seats_remaining
     if capacity < confirmed:
-        raise BadUserInput(
-            f"capacity cannot be {capacity}: {confirmed} seats are already confirmed for this event"
-        )
+        raise BadUserInput(f"capacity cannot be {capacity}: {confirmed} seats are already confirmed for this event")
     seats_remaining = capacity - confirmed
-    promotion = await promote(session, event.id, seats_remaining if event.waitlist_count else 0)
-    await _set_counters(
-        session,
-        event,
-        capacity=capacity,
-        seats_remaining=seats_remaining - promotion.seats,
-        waitlist_count=event.waitlist_count - len(promotion.booking_ids),
+    promotion = await promote(conn, event.id, seats_remaining if event.waitlist_count else 0)
+    await conn.execute(
+        _SET_COUNTERS_SQL,
+        event.id,
+        capacity,
+        seats_remaining - promotion.seats,
+        event.waitlist_count - len(promotion.booking_ids),
     )
     return promotion
 
 
 async def change_capacity(session: AsyncSession, event_id: int, capacity: int) -> Promotion:
-    async with transaction(session):
-        event = await lock_event(session, event_id)
+    async with driver_transaction(session) as conn:
+        event = await lock_event(conn, event_id)
         if event.status == EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled; its capacity can no longer change")
-        return await resize(session, event, capacity)
+        return await resize(conn, event, capacity)
 
 
 async def waitlist_positions(session: AsyncSession, booking_ids: list[int]) -> dict[int, int]:

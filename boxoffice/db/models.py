@@ -43,6 +43,7 @@ class BookingStatus(enum.StrEnum):
 ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 MAX_SEATS_PER_BOOKING = 10
 
+
 def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
@@ -108,15 +109,9 @@ class Booking(Base):
     __table_args__ = (
         CheckConstraint(f"quantity BETWEEN 1 AND {MAX_SEATS_PER_BOOKING}", name="ck_bookings_quantity"),
         CheckConstraint(_in("status", BookingStatus), name="ck_bookings_status"),
-        CheckConstraint(
-            "(status = 'WAITLISTED') = (waitlist_seq IS NOT NULL)", name="ck_bookings_waitlist_seq"
-        ),
-        CheckConstraint(
-            "status <> 'CONFIRMED' OR confirmed_at IS NOT NULL", name="ck_bookings_confirmed_at"
-        ),
-        CheckConstraint(
-            "(status = 'CANCELLED') = (cancelled_at IS NOT NULL)", name="ck_bookings_cancelled_at"
-        ),
+        CheckConstraint("(status = 'WAITLISTED') = (waitlist_seq IS NOT NULL)", name="ck_bookings_waitlist_seq"),
+        CheckConstraint("status <> 'CONFIRMED' OR confirmed_at IS NOT NULL", name="ck_bookings_confirmed_at"),
+        CheckConstraint("(status = 'CANCELLED') = (cancelled_at IS NOT NULL)", name="ck_bookings_cancelled_at"),
         # One active booking per user and event.
         Index(
             "uq_bookings_active_user_event",

@@ -49,9 +49,7 @@ class Database:
             pool_pre_ping=False,
             pool_timeout=60,
         )
-        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
-        )
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def pool_capacity(self) -> int:

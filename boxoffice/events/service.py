@@ -11,10 +11,12 @@ import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select, text
+import asyncpg
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.booking.service import LockedEvent, lock_event, resize
+from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import Event, EventStatus
 from boxoffice.db.transaction import transaction
 from boxoffice.errors import BadUserInput, Conflict, NotFound
@@ -52,7 +54,9 @@ class Viewer:
 
     def may_see(self, event: Event) -> bool:
         return (
-            event.status != EventStatus.DRAFT or self.is_admin or (self.user_id is not None and event.organizer_id == self.user_id)
+            event.status != EventStatus.DRAFT
+            or self.is_admin
+            or (self.user_id is not None and event.organizer_id == self.user_id)
         )
 
 
@@ -106,8 +110,8 @@ async def create_event(session: AsyncSession, organizer_id: int, draft: EventDra
     return event
 
 
-async def _lock_managed(session: AsyncSession, event_id: int, manager_id: int | None) -> LockedEvent:
-    event = await lock_event(session, event_id)
+async def _lock_managed(conn: asyncpg.Connection, event_id: int, manager_id: int | None) -> LockedEvent:
+    event = await lock_event(conn, event_id)
     if manager_id is not None and event.organizer_id != manager_id:
         raise NotFound(f"Event {event_id} does not exist")
     return event
@@ -115,15 +119,11 @@ async def _lock_managed(session: AsyncSession, event_id: int, manager_id: int | 
 
 async def _reload(session: AsyncSession, event_id: int) -> Event:
     return (
-        await session.execute(
-            select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
-        )
+        await session.execute(select(Event).where(Event.id == event_id).execution_options(populate_existing=True))
     ).scalar_one()
 
 
-async def update_event(
-    session: AsyncSession, event_id: int, changes: EventChanges, *, manager_id: int | None
-) -> Event:
+async def update_event(session: AsyncSession, event_id: int, changes: EventChanges, *, manager_id: int | None) -> Event:
     fields: dict[str, object] = {}
     if changes.title is not None:
         fields["title"] = _text("title", changes.title, MAX_TITLE)
@@ -135,53 +135,48 @@ async def update_event(
         fields["starts_at"] = _starts_at(changes.starts_at)
     if changes.capacity is not None:
         _capacity(changes.capacity)
-    async with transaction(session):
-        event = await _lock_managed(session, event_id, manager_id)
+    async with driver_transaction(session) as conn:
+        event = await _lock_managed(conn, event_id, manager_id)
         if event.status == EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled and can no longer be edited")
         if fields:
-            assignments = ", ".join(f"{name} = :{name}" for name in fields)
-            await session.execute(
-                text(f"UPDATE events SET {assignments}, updated_at = now() WHERE id = :id"), {**fields, "id": event_id}
+            # Column names come from the fixed set above, never from input.
+            assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
+            await conn.execute(
+                f"UPDATE events SET {assignments}, updated_at = now() WHERE id = $1", event_id, *fields.values()
             )
         if changes.capacity is not None and changes.capacity != event.capacity:
-            await resize(session, event, changes.capacity)
-        return await _reload(session, event_id)
+            await resize(conn, event, changes.capacity)
+    return await _reload(session, event_id)
 
 
 async def publish_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
-    async with transaction(session):
-        event = await _lock_managed(session, event_id, manager_id)
+    async with driver_transaction(session) as conn:
+        event = await _lock_managed(conn, event_id, manager_id)
         if event.status == EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled and cannot be published")
         if event.status == EventStatus.DRAFT:
-            await session.execute(
-                text("UPDATE events SET status = 'PUBLISHED', updated_at = now() WHERE id = :id"), {"id": event_id}
-            )
-        return await _reload(session, event_id)
+            await conn.execute("UPDATE events SET status = 'PUBLISHED', updated_at = now() WHERE id = $1", event_id)
+    return await _reload(session, event_id)
 
 
 async def cancel_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
     """Cancel the event and every active booking on it, in one transaction."""
-    async with transaction(session):
-        event = await _lock_managed(session, event_id, manager_id)
+    async with driver_transaction(session) as conn:
+        event = await _lock_managed(conn, event_id, manager_id)
         if event.status == EventStatus.CANCELLED:
             raise Conflict("This event is already cancelled")
-        await session.execute(
-            text(
-                "UPDATE bookings SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), updated_at = now() "
-                "WHERE event_id = :id AND status IN ('CONFIRMED', 'WAITLISTED')"
-            ),
-            {"id": event_id},
+        await conn.execute(
+            "UPDATE bookings SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), updated_at = now() "
+            "WHERE event_id = $1 AND status IN ('CONFIRMED', 'WAITLISTED')",
+            event_id,
         )
-        await session.execute(
-            text(
-                "UPDATE events SET status = 'CANCELLED', seats_remaining = capacity, waitlist_count = 0, "
-                "updated_at = now() WHERE id = :id"
-            ),
-            {"id": event_id},
+        await conn.execute(
+            "UPDATE events SET status = 'CANCELLED', seats_remaining = capacity, waitlist_count = 0, "
+            "updated_at = now() WHERE id = $1",
+            event_id,
         )
-        return await _reload(session, event_id)
+    return await _reload(session, event_id)
 
 
 async def get_event(session: AsyncSession, event_id: int, viewer: Viewer) -> Event:
@@ -226,8 +221,6 @@ async def list_events(
         query = query.where(visible)
     if after is not None:
         starts_at, event_id = decode_cursor(after)
-        query = query.where(
-            or_(Event.starts_at > starts_at, and_(Event.starts_at == starts_at, Event.id > event_id))
-        )
+        query = query.where(or_(Event.starts_at > starts_at, and_(Event.starts_at == starts_at, Event.id > event_id)))
     events = list((await session.execute(query.execution_options(populate_existing=True))).scalars())
     return EventPage(events[:first], has_next_page=len(events) > first)

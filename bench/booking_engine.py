@@ -1,0 +1,170 @@
+"""Benchmark: the booking service on one hot event against a one-statement reference booking.
+
+Both run in the same process, on the same database, with the same number of concurrent bookers, each
+booker a distinct user booking one seat. The reference makes the same decision (confirm when the seats are
+there and nobody waits, else join the line) in a single SQL statement sent over a raw asyncpg connection
+in autocommit: the most PostgreSQL can do for that decision. Prints bookings/s for both and their ratio;
+the last line is JSON.
+
+    python bench/booking_engine.py [--bookers 2000] [--capacity 100] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import text
+
+from boxoffice.booking.invariants import check_invariants
+from boxoffice.booking.service import book
+from boxoffice.config import Settings
+from boxoffice.db.migrate import migrate
+from boxoffice.db.session import Database
+
+REFERENCE_BOOKING_SQL = """
+WITH e AS (
+    SELECT id, seats_remaining, waitlist_count FROM events WHERE id = $1 AND status = 'PUBLISHED' FOR UPDATE
+), decision AS (
+    SELECT id, (waitlist_count = 0 AND seats_remaining >= $3) AS confirmed FROM e
+), counters AS (
+    UPDATE events SET seats_remaining = seats_remaining - CASE WHEN d.confirmed THEN $3 ELSE 0 END,
+                      waitlist_count = waitlist_count + CASE WHEN d.confirmed THEN 0 ELSE 1 END,
+                      updated_at = now()
+      FROM decision d WHERE events.id = d.id
+)
+INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, confirmed_at)
+SELECT d.id, $2, $3,
+       CASE WHEN d.confirmed THEN 'CONFIRMED' ELSE 'WAITLISTED' END,
+       CASE WHEN d.confirmed THEN NULL ELSE nextval('booking_waitlist_seq') END,
+       CASE WHEN d.confirmed THEN now() END
+  FROM decision d
+RETURNING status
+"""
+
+
+async def _setup(db: Database, bookers: int, capacity: int) -> tuple[list[int], list[int]]:
+    async with db.engine.begin() as conn:
+        await conn.execute(text("TRUNCATE bookings, events, users RESTART IDENTITY CASCADE"))
+        organizer = (
+            await conn.execute(
+                text(
+                    "INSERT INTO users (email, name, role, password_hash) "
+                    "VALUES ('bench-organizer@example.com', 'Bench', 'ORGANIZER', 'x') RETURNING id"
+                )
+            )
+        ).scalar_one()
+        events = (
+            (
+                await conn.execute(
+                    text(
+                        "INSERT INTO events (organizer_id, title, description, venue, starts_at, capacity, "
+                        "seats_remaining, waitlist_count, status) "
+                        "SELECT :org, 'Hot event ' || n, '', 'Arena', :starts, :cap, :cap, 0, 'PUBLISHED' "
+                        "FROM generate_series(1, 2) n RETURNING id"
+                    ),
+                    {"org": organizer, "starts": datetime.now(UTC) + timedelta(days=7), "cap": capacity},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        users = (
+            (
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (email, name, role, password_hash, synthetic) "
+                        "SELECT 'bench' || n || '@example.com', 'Bench ' || n, 'AUDIENCE', 'x', true "
+                        "FROM generate_series(1, :n) n RETURNING id"
+                    ),
+                    {"n": bookers},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return sorted(events), sorted(users)
+
+
+async def _run(concurrency: int, user_ids: list[int], book_one: Callable[[int], Awaitable[None]]) -> float:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for user_id in user_ids:
+        queue.put_nowait(user_id)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await book_one(queue.get_nowait())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+async def bench(bookers: int, capacity: int, concurrency: int) -> dict[str, float | int | bool]:
+    data_dir = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
+    settings = Settings(data_dir=data_dir, pool_size=concurrency, pool_max_overflow=0)
+    db = Database(settings)
+    try:
+        await migrate(db.engine)
+        (service_event, reference_event), users = await _setup(db, bookers, capacity)
+
+        async def service_booking(user_id: int) -> None:
+            async with db.sessions() as session:
+                await book(session, service_event, user_id, 1)
+
+        asyncpg_dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        pool = await asyncpg.create_pool(asyncpg_dsn, min_size=concurrency, max_size=concurrency)
+
+        async def reference_booking(user_id: int) -> None:
+            async with pool.acquire() as connection:
+                await connection.fetchval(REFERENCE_BOOKING_SQL, reference_event, user_id, 1)
+
+        # Warm both paths (connections, prepared statements) on a throwaway share of the users.
+        warm = concurrency * 2
+        await _run(concurrency, users[:warm], service_booking)
+        await _run(concurrency, users[warm : 2 * warm], reference_booking)
+        measured = users[2 * warm :]
+        half = len(measured) // 2
+        service_seconds = await _run(concurrency, measured[:half], service_booking)
+        reference_seconds = await _run(concurrency, measured[half : 2 * half], reference_booking)
+        await pool.close()
+
+        async with db.sessions() as session:
+            report = await check_invariants(session)
+        service_rate = half / service_seconds
+        reference_rate = half / reference_seconds
+        return {
+            "bookers_per_path": half,
+            "capacity": capacity,
+            "concurrency": concurrency,
+            "service_bookings_per_s": round(service_rate, 1),
+            "reference_bookings_per_s": round(reference_rate, 1),
+            "ratio": round(service_rate / reference_rate, 3),
+            "invariants_ok": report.ok,
+        }
+    finally:
+        await db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bookers", type=int, default=2000, help="bookers per path (default 2000)")
+    parser.add_argument("--capacity", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    result = asyncio.run(bench(args.bookers * 2 + 4 * args.concurrency, args.capacity, args.concurrency))
+    print(f"service:   {result['service_bookings_per_s']:>8} bookings/s")
+    print(f"reference: {result['reference_bookings_per_s']:>8} bookings/s")
+    print(f"ratio:     {result['ratio']:>8}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

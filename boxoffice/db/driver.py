@@ -1,0 +1,31 @@
+"""Transactions straight on the session's asyncpg connection, for the booking hot path.
+
+On a hot event the row lock's hold time is the throughput ceiling, and the Python work done between the
+statements that run under the lock counts towards it. Driving the pooled asyncpg connection directly keeps
+that work to a minimum; the session still owns the connection and returns it to the pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@asynccontextmanager
+async def driver_transaction(session: AsyncSession) -> AsyncIterator[asyncpg.Connection]:
+    """One business operation on the raw connection: everything inside commits together or not at all."""
+    if session.in_transaction():
+        # A read the request made earlier (the current user, say): no writes, no locks; end it.
+        await session.commit()
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    try:
+        async with driver.transaction():
+            yield driver
+    finally:
+        # SQLAlchemy's own transaction never started on the wire; this just hands the connection back.
+        await session.commit()
