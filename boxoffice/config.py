@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "boxoffice"
     jwt_audience: str = "boxoffice-api"
     token_ttl_minutes: int = Field(default=60 * 12, ge=1)
+    # bcrypt cost; tests and simulations lower it, since each step doubles the hashing time.
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
 
     simulate_max_users: int = Field(default=20_000, ge=1)
     login_max_failures: int = Field(default=5, ge=1)

@@ -1,0 +1,129 @@
+"""The per-request GraphQL context: one session, the caller, and DataLoaders that batch within the request."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from fastapi.requests import HTTPConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.fastapi import BaseContext
+
+from boxoffice.auth.permissions import is_admin
+from boxoffice.auth.service import load_user
+from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.tokens import TokenCodec, bearer_token
+from boxoffice.config import Settings
+from boxoffice.db.models import User
+from boxoffice.db.session import Database
+from boxoffice.errors import Unauthenticated
+from boxoffice.events.service import Viewer
+from boxoffice.resolvers.loaders import Loaders
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Context(BaseContext):
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        tokens: TokenCodec,
+        throttle: LoginThrottle,
+        session: AsyncSession,
+        connection: HTTPConnection,
+    ) -> None:
+        super().__init__()
+        self.database = database
+        self.settings = settings
+        self.tokens = tokens
+        self.throttle = throttle
+        self.session = session
+        self.connection = connection
+        self.request_id = uuid.uuid4().hex
+        # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
+        self._session_lock = asyncio.Lock()
+        self._user_lookup: asyncio.Task[User | None] | None = None
+        self.loaders = Loaders(self)
+
+    async def call(
+        self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run one service or query function on this request's session, one at a time."""
+        async with self._session_lock:
+            return await operation(self.session, *args, **kwargs)
+
+    async def release_connection(self) -> None:
+        """End the session's read-only transaction so its pooled connection is free during long work."""
+        async with self._session_lock:
+            await self.session.commit()
+
+    @property
+    def client_address(self) -> str | None:
+        return self.connection.client.host if self.connection.client else None
+
+    def _authorization(self) -> str | None:
+        # On WebSocket the token arrives in the connection_init payload, after this context was built.
+        params = self.connection_params
+        if isinstance(params, dict):
+            value = params.get("Authorization") or params.get("authorization")
+            if value is not None:
+                return str(value)
+        return self.connection.headers.get("authorization")
+
+    async def _lookup_user(self) -> User | None:
+        token = bearer_token(self._authorization())
+        if token is None:
+            return None
+        user = await self.call(load_user, self.tokens.user_id(token))
+        if user is None:
+            raise Unauthenticated("The account this token belongs to no longer exists")
+        return user
+
+    async def current_user(self) -> User | None:
+        """The signed-in caller, None when no token was sent; a token that was sent but is bad is UNAUTHENTICATED.
+
+        Looked up once per request (concurrent callers share the lookup).
+        """
+        if self._user_lookup is None:
+            self._user_lookup = asyncio.ensure_future(self._lookup_user())
+        # Shielded: one cancelled field must not cancel the lookup the other fields are waiting on.
+        return await asyncio.shield(self._user_lookup)
+
+    async def require_user(self) -> User:
+        user = await self.current_user()
+        if user is None:
+            raise Unauthenticated("Sign in first: this needs a valid token (`Authorization: Bearer <token>`)")
+        return user
+
+    async def viewer(self) -> Viewer:
+        user = await self.current_user()
+        return Viewer(user_id=user.id if user else None, is_admin=is_admin(user))
+
+    def forget_user(self) -> None:
+        """Look the caller up again on next use, e.g. per operation on a long-lived WebSocket."""
+        self._user_lookup = None
+
+
+def make_context_getter(
+    app_state: Any,
+) -> Callable[[HTTPConnection], AsyncIterator[Context]]:
+    """The FastAPI dependency Strawberry calls for every HTTP request and every WebSocket connection."""
+
+    async def context_getter(connection: HTTPConnection) -> AsyncIterator[Context]:
+        database: Database = app_state.database
+        async with database.sessions() as session:
+            yield Context(
+                database=database,
+                settings=app_state.settings,
+                tokens=app_state.tokens,
+                throttle=app_state.login_throttle,
+                session=session,
+                connection=connection,
+            )
+
+    return context_getter

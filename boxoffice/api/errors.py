@@ -1,0 +1,84 @@
+"""The one place where failures become GraphQL errors with `extensions.code`.
+
+- DomainError (boxoffice/errors.py): its message and code, as they are meant for the caller.
+- Errors outside any field (syntax, validation, variable values, query limits): BAD_USER_INPUT.
+- Anything else: masked as INTERNAL_SERVER_ERROR with a request id, and logged with that id and the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry import Schema
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from boxoffice.errors import DomainError
+
+logger = logging.getLogger("boxoffice.api")
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+def _with_code(error: GraphQLError, message: str, code: str, **extra: Any) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), "code": code, **extra},
+    )
+
+
+def _is_request_error(error: GraphQLError) -> bool:
+    """Raised before any field ran: the request itself is at fault (a scalar's parser raises ValueError)."""
+    return error.path is None and (error.original_error is None or isinstance(error.original_error, ValueError))
+
+
+class ErrorCodes(SchemaExtension):
+    def _request_id(self) -> str:
+        return str(getattr(self.execution_context.context, "request_id", "unknown"))
+
+    def shape(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            return _with_code(error, original.message, original.code)
+        if _is_request_error(error):
+            return _with_code(error, error.message, BAD_USER_INPUT)
+        if original is None and error.extensions and "code" in error.extensions:
+            return error
+        request_id = self._request_id()
+        logger.error(
+            "Unexpected error in request %s at %s: %s",
+            request_id,
+            ".".join(str(part) for part in error.path or []),
+            error.message,
+            exc_info=original if isinstance(original, BaseException) else None,
+        )
+        return _with_code(
+            error,
+            f"Something went wrong on our side; quote request id {request_id} when reporting it",
+            INTERNAL_SERVER_ERROR,
+            requestId=request_id,
+        )
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [self.shape(error) for error in errors]
+
+
+class BoxofficeSchema(Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # ErrorCodes logs what is unexpected; expected failures (bad input, FORBIDDEN, ...) are not worth a log line.
+        for error in errors:
+            if not isinstance(error.original_error, DomainError) and not _is_request_error(error):
+                logger.debug("GraphQL error before shaping: %s", error.message)

@@ -1,0 +1,77 @@
+"""The FastAPI application: GraphQL at /graphql, health at /health, the frontend at /."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from boxoffice.api.context import make_context_getter
+from boxoffice.api.limits import BodySizeLimit
+from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.tokens import TokenCodec
+from boxoffice.config import Settings, get_settings
+from boxoffice.db.migrate import migrate
+from boxoffice.db.session import Database
+from boxoffice.schema.root import build_schema
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The app. Without `database`, its lifespan opens one (starting the embedded PostgreSQL if DATABASE_URL is
+    unset), migrates it and closes it at shutdown; a `database` passed in is used as is and left open."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if database is not None:
+            yield
+            return
+        owned = Database(settings)
+        try:
+            await migrate(owned.engine)
+            app.state.database = owned
+            yield
+        finally:
+            await owned.close()
+
+    app = FastAPI(title="Boxoffice", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.tokens = TokenCodec.from_settings(settings)
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+
+    graphql = GraphQLRouter(
+        build_schema(settings),
+        context_getter=make_context_getter(app.state),
+        graphql_ide="graphiql",
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/health")
+    async def health() -> JSONResponse:
+        try:
+            async with app.state.database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            logger.warning("Health check failed", exc_info=True)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Last, so /graphql and /health win over any file of the same name.
+    if STATIC_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    return app

@@ -1,0 +1,125 @@
+"""Accounts: register, sign in, who is calling, and role changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.auth.passwords import hash_password, verify_password
+from boxoffice.auth.throttle import LoginThrottle, client_key, email_key
+from boxoffice.db.models import Role, User
+from boxoffice.db.transaction import transaction
+from boxoffice.errors import BadUserInput, Conflict, NotFound, RateLimited, Unauthenticated
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+MAX_NAME = 100
+MAX_EMAIL = 254
+
+
+@dataclass(frozen=True)
+class Registration:
+    email: str
+    password: str
+    name: str
+
+
+def normalize_email(email: str) -> str:
+    if len(email) > MAX_EMAIL:
+        raise BadUserInput(f"email must be at most {MAX_EMAIL} characters")
+    try:
+        # Deliverability would need DNS on every sign-up; the address only has to be well formed.
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise BadUserInput(f"email is not a valid address: {error}") from error
+    return checked.normalized.lower()
+
+
+def validate_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise BadUserInput(f"password must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise BadUserInput(f"password must be at most {MAX_PASSWORD} characters")
+    return password
+
+
+def validate_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise BadUserInput("name must not be empty")
+    if len(cleaned) > MAX_NAME:
+        raise BadUserInput(f"name must be at most {MAX_NAME} characters, got {len(cleaned)}")
+    return cleaned
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    query = select(User).where(func.lower(User.email) == email.strip().lower(), User.synthetic.is_(False))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def register(session: AsyncSession, registration: Registration, *, bcrypt_rounds: int) -> User:
+    """A new AUDIENCE account; roles are only ever raised by an admin."""
+    email = normalize_email(registration.email)
+    password = validate_password(registration.password)
+    name = validate_name(registration.name)
+    if await find_by_email(session, email) is not None:
+        raise Conflict("An account with this email already exists; sign in instead")
+    password_hash = await hash_password(password, bcrypt_rounds)
+    user = User(email=email, name=name, role=Role.AUDIENCE.value, password_hash=password_hash)
+    try:
+        async with transaction(session):
+            session.add(user)
+    except IntegrityError as error:
+        # Two sign-ups with one address at once: the unique index on lower(email) decides.
+        if "uq_users_email_lower" in str(error.orig):
+            raise Conflict("An account with this email already exists; sign in instead") from error
+        raise
+    return user
+
+
+async def login(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    *,
+    throttle: LoginThrottle,
+    client: str | None,
+    bcrypt_rounds: int,
+) -> User:
+    keys = (email_key(email), client_key(client))
+    if throttle.blocked(*keys):
+        raise RateLimited("Too many failed sign-ins; wait a few minutes and try again")
+    user = await find_by_email(session, email) if len(email) <= MAX_EMAIL else None
+    # Unknown emails are checked against a dummy hash too, so timing does not tell which emails exist.
+    valid = await verify_password(password[: MAX_PASSWORD * 4], user.password_hash if user else None, bcrypt_rounds)
+    if user is None or not valid:
+        throttle.record_failure(*keys)
+        raise Unauthenticated("Wrong email or password")
+    throttle.clear(keys[0])
+    return user
+
+
+async def load_user(session: AsyncSession, user_id: int) -> User | None:
+    """The caller, read fresh on every request so role changes and deletions apply at once."""
+    query = select(User).where(User.id == user_id).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def set_user_role(session: AsyncSession, user_id: int, role: Role) -> User:
+    async with transaction(session):
+        # Lock the admins first: two admins demoting each other at once must not leave nobody in charge.
+        admins = (await session.execute(text("SELECT id FROM users WHERE role = 'ADMIN' FOR UPDATE"))).scalars().all()
+        if role != Role.ADMIN and admins == [user_id]:
+            raise Conflict("This is the last admin; make someone else an admin first")
+        updated = await session.execute(
+            update(User).where(User.id == user_id).values(role=role.value).returning(User.id)
+        )
+        if updated.scalar_one_or_none() is None:
+            raise NotFound(f"User {user_id} does not exist")
+    user = await load_user(session, user_id)
+    assert user is not None
+    return user

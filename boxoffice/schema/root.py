@@ -1,0 +1,37 @@
+"""The schema: roots, and the extensions that shape errors and refuse abusive queries."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
+from boxoffice.config import Settings
+from boxoffice.schema.mutation import Mutation
+from boxoffice.schema.query import Query
+
+
+def build_schema(settings: Settings) -> BoxofficeSchema:
+    return BoxofficeSchema(
+        query=Query,
+        mutation=Mutation,
+        # The Subscription root (boxoffice/schema/subscriptions.py) goes here.
+        subscription=None,
+        extensions=[
+            # First, so it sees the errors of every extension after it.
+            ErrorCodes,
+            # Factories: Strawberry builds fresh extension instances for every request.
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            ParserCache,
+            ValidationCache,
+        ],
+    )
