@@ -13,7 +13,7 @@ DEVELOPMENT_SECRET = "change-me-development-secret"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "production", "test"] = "development"
     # Unset: an embedded PostgreSQL is started under data_dir.

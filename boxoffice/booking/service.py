@@ -53,7 +53,8 @@ LOCK_EVENT_SQL = (
     "FROM events WHERE id = $1 FOR UPDATE"
 )
 
-# The booking and both counters in one statement: one round trip under the lock.
+# The booking and both counters in one statement: one round trip under the lock. created_at is the
+# moment of the decision (clock_timestamp, not the transaction's start), so it follows the line's order.
 _WRITE_BOOKING_SQL = f"""
     WITH counters AS (
         UPDATE events
@@ -62,10 +63,11 @@ _WRITE_BOOKING_SQL = f"""
                updated_at = now()
          WHERE id = $1
     )
-    INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, confirmed_at)
+    INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, created_at, confirmed_at)
     VALUES ($1, $2, $3, $4,
             CASE WHEN $6::int = 1 THEN nextval('booking_waitlist_seq') END,
-            CASE WHEN $5::int > 0 THEN now() END)
+            clock_timestamp(),
+            CASE WHEN $5::int > 0 THEN clock_timestamp() END)
     RETURNING {_BOOKING_COLUMNS}
 """
 

@@ -1,0 +1,100 @@
+"""Bad input gets the contract's domain error and leaves the database exactly as it was."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.booking import service
+from boxoffice.db.models import EventStatus
+from boxoffice.db.session import Database
+from boxoffice.errors import BadUserInput, Conflict, DomainError, NotFound
+from tests.conftest import EventFactory, UserFactory
+
+
+async def _snapshot(db: Database) -> list[tuple[object, ...]]:
+    async with db.engine.connect() as connection:
+        events = (await connection.execute(text("SELECT * FROM events ORDER BY id"))).all()
+        bookings = (await connection.execute(text("SELECT * FROM bookings ORDER BY id"))).all()
+    return [tuple(row) for row in [*events, *bookings]]
+
+
+@pytest.fixture
+async def unchanged(db: Database, make_user: UserFactory, make_event: EventFactory) -> AsyncIterator[dict[str, int]]:
+    """A published event with one booking; the test's bad call must leave all of it untouched."""
+    event = await make_event(capacity=5)
+    user = await make_user()
+    async with db.sessions() as session:
+        booking = await service.book(session, event.id, user.id, 2)
+    before = await _snapshot(db)
+    yield {"event": event.id, "user": user.id, "booking": booking.id}
+    assert await _snapshot(db) == before
+
+
+@pytest.mark.parametrize("quantity", [0, 11, -1, 2**31])
+async def test_quantity_outside_1_to_10_is_bad_user_input(
+    session: AsyncSession, unchanged: dict[str, int], make_user: UserFactory, quantity: int
+) -> None:
+    newcomer = await make_user()
+    with pytest.raises(BadUserInput, match="quantity must be between 1 and 10"):
+        await service.book(session, unchanged["event"], newcomer.id, quantity)
+
+
+async def test_booking_an_unknown_event_is_not_found(session: AsyncSession, unchanged: dict[str, int]) -> None:
+    with pytest.raises(NotFound, match="Event 999999 does not exist"):
+        await service.book(session, 999_999, unchanged["user"], 1)
+
+
+async def test_booking_for_an_unknown_user_is_not_found(
+    session: AsyncSession, unchanged: dict[str, int], make_event: EventFactory
+) -> None:
+    with pytest.raises(NotFound, match="User 999999 does not exist"):
+        await service.book(session, unchanged["event"], 999_999, 1)
+
+
+@pytest.mark.parametrize("booking_id", [999_999, -1, 0])
+async def test_cancelling_an_unknown_booking_is_not_found(
+    session: AsyncSession, unchanged: dict[str, int], booking_id: int
+) -> None:
+    with pytest.raises(NotFound, match="does not exist"):
+        await service.cancel(session, booking_id)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"), [(EventStatus.DRAFT, "not published"), (EventStatus.CANCELLED, "cancelled")]
+)
+async def test_booking_an_event_that_is_not_open_is_a_conflict(
+    session: AsyncSession,
+    db: Database,
+    make_user: UserFactory,
+    make_event: EventFactory,
+    status: EventStatus,
+    message: str,
+) -> None:
+    closed = await make_event(capacity=5, status=status)
+    newcomer = await make_user()
+    before = await _snapshot(db)
+    with pytest.raises(Conflict, match=message):
+        await service.book(session, closed.id, newcomer.id, 1)
+    assert await _snapshot(db) == before
+
+
+@pytest.mark.parametrize("capacity", [0, -5])
+async def test_capacity_below_one_is_bad_user_input(
+    session: AsyncSession, unchanged: dict[str, int], capacity: int
+) -> None:
+    with pytest.raises(BadUserInput, match="capacity must be at least 1"):
+        await service.change_capacity(session, unchanged["event"], capacity)
+
+
+async def test_resizing_an_unknown_event_is_not_found(session: AsyncSession, unchanged: dict[str, int]) -> None:
+    with pytest.raises(NotFound):
+        await service.change_capacity(session, 424_242, 10)
+
+
+def test_every_domain_error_carries_a_contract_code() -> None:
+    codes = {cls.code for cls in DomainError.__subclasses__()}
+    assert codes == {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"}
