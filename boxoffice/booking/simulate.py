@@ -19,9 +19,9 @@ from sqlalchemy import text
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.service import book, ensure_open_for_booking, lock_event
 from boxoffice.booking.synthetic import create_synthetic_users, simulation_guard
+from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import BookingStatus
 from boxoffice.db.session import Database
-from boxoffice.db.transaction import transaction
 from boxoffice.errors import BadUserInput, DomainError
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,8 @@ def worker_count(database: Database, requested: int | None, bookers: int) -> int
 
 async def _ensure_bookable(database: Database, event_id: int) -> None:
     """Refuse up front (NOT_FOUND / CONFLICT) rather than create N users whose bookings would all fail."""
-    async with database.session() as session, transaction(session):
-        ensure_open_for_booking(await lock_event(session, event_id))
+    async with database.session() as session, driver_transaction(session) as conn:
+        ensure_open_for_booking(await lock_event(conn, event_id))
 
 
 async def _worker(database: Database, event_id: int, bookers: Iterator[int], tally: _Tally) -> None:

@@ -11,12 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.booking.service import lock_event, promote
+from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import EventStatus
-from boxoffice.db.transaction import transaction
 
 # Any constant works; it only has to be the same in every process.
 _SYNTHETIC_LOCK_KEY = 0x5_1A_B00C
@@ -33,40 +34,31 @@ _CREATE_SQL = text(
     """
 )
 
-_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL = text(
-    """
+_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL = """
     SELECT DISTINCT b.event_id FROM bookings b JOIN users u ON u.id = b.user_id
      WHERE u.synthetic AND b.status IN ('CONFIRMED', 'WAITLISTED')
      ORDER BY b.event_id
-    """
-)
+"""
 
-_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL = text(
-    """
+_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL = """
     DELETE FROM bookings b USING users u
-     WHERE b.event_id = :event_id AND u.id = b.user_id AND u.synthetic
-    """
-)
+     WHERE b.event_id = $1 AND u.id = b.user_id AND u.synthetic
+"""
 
 # Counters straight from what is left in the table, not adjusted from the old ones.
-_RECOUNT_SQL = text(
-    """
+_RECOUNT_SQL = """
     SELECT e.capacity - coalesce(sum(b.quantity) FILTER (WHERE b.status = 'CONFIRMED'), 0),
            count(*) FILTER (WHERE b.status = 'WAITLISTED')
       FROM events e LEFT JOIN bookings b ON b.event_id = e.id
-     WHERE e.id = :event_id
+     WHERE e.id = $1
      GROUP BY e.id, e.capacity
-    """
-)
+"""
 
-_SET_COUNTERS_SQL = text(
-    """
-    UPDATE events SET seats_remaining = :seats_remaining, waitlist_count = :waitlist_count, updated_at = now()
-     WHERE id = :event_id
-    """
-)
+_SET_COUNTERS_SQL = """
+    UPDATE events SET seats_remaining = $2, waitlist_count = $3, updated_at = now() WHERE id = $1
+"""
 
-_DELETE_USERS_SQL = text("DELETE FROM users WHERE synthetic")
+_DELETE_USERS_SQL = "DELETE FROM users WHERE synthetic"
 
 
 @dataclass(frozen=True)
@@ -99,21 +91,18 @@ async def create_synthetic_users(engine: AsyncEngine, count: int) -> list[int]:
         return list(rows.scalars())
 
 
-async def _purge_event(session: AsyncSession, event_id: int) -> int:
+async def _purge_event(conn: asyncpg.Connection, event_id: int) -> int:
     """Remove the synthetic bookings of one locked event; real users waiting behind them move up or get seats."""
-    event = await lock_event(session, event_id)
-    await session.execute(_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL, {"event_id": event_id})
-    seats_remaining, waitlist_count = (await session.execute(_RECOUNT_SQL, {"event_id": event_id})).one()
+    event = await lock_event(conn, event_id)
+    await conn.execute(_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL, event_id)
+    seats_remaining, waitlist_count = await conn.fetchrow(_RECOUNT_SQL, event_id)
     promoted = 0
     if event.status != EventStatus.CANCELLED and waitlist_count:
-        promotion = await promote(session, event_id, seats_remaining)
+        promotion = await promote(conn, event_id, seats_remaining)
         seats_remaining -= promotion.seats
         waitlist_count -= len(promotion.booking_ids)
         promoted = len(promotion.booking_ids)
-    await session.execute(
-        _SET_COUNTERS_SQL,
-        {"event_id": event_id, "seats_remaining": seats_remaining, "waitlist_count": waitlist_count},
-    )
+    await conn.execute(_SET_COUNTERS_SQL, event_id, seats_remaining, waitlist_count)
     return promoted
 
 
@@ -123,12 +112,13 @@ async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
     Each affected event is fixed under its row lock (in id order, like every other multi-event writer),
     before the users go, so no booking ever disappears from an event behind its lock's back.
     """
-    async with transaction(session):
+    async with driver_transaction(session) as conn:
         # Waits for running simulations to finish and keeps new ones out until this commits.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNTHETIC_LOCK_KEY})
-        event_ids = list((await session.execute(_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL)).scalars())
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _SYNTHETIC_LOCK_KEY)
+        event_ids = [record["event_id"] for record in await conn.fetch(_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL)]
         promoted = 0
         for event_id in event_ids:
-            promoted += await _purge_event(session, event_id)
-        users = (await session.execute(_DELETE_USERS_SQL)).rowcount
+            promoted += await _purge_event(conn, event_id)
+        # asyncpg answers a command tag such as "DELETE 55".
+        users = int((await conn.execute(_DELETE_USERS_SQL)).split()[-1])
     return PurgeResult(users=users, events=len(event_ids), promoted=promoted)

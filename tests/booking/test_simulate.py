@@ -54,7 +54,11 @@ async def test_thousand_bookers_on_ten_seats(db: Database, session: AsyncSession
     report = await simulate_bookings(db, event.id, 1_000, MAX_USERS)
 
     assert (report.event_id, report.bookers, report.confirmed, report.waitlisted, report.failed) == (
-        event.id, 1_000, 10, 990, 0,
+        event.id,
+        1_000,
+        10,
+        990,
+        0,
     )
     assert (report.seats_remaining, report.waitlist_length, report.overbooked) == (0, 990, False)
     assert report.duration_ms > 0 and report.bookings_per_second > 0
@@ -100,7 +104,8 @@ async def test_purge_removes_synthetic_users_and_promotes_real_ones_behind_them(
     ]
     counters = (
         await session.execute(
-            select(Event.seats_remaining, Event.waitlist_count).where(Event.id.in_([event.id, other.id]))
+            select(Event.seats_remaining, Event.waitlist_count)
+            .where(Event.id.in_([event.id, other.id]))
             .order_by(Event.id)
         )
     ).all()
