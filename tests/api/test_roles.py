@@ -1,0 +1,210 @@
+"""The role matrix: every mutation and every protected field, called by each kind of caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from boxoffice.booking.service import book
+from boxoffice.db.models import Event, EventStatus, Role, User
+
+from .conftest import PASSWORD
+
+CALLERS = ["signed_out", "audience", "owner", "other_organizer", "admin"]
+OK, NULL = "ok", "null"
+UNAUTH, FORBIDDEN, NOT_FOUND, CONFLICT = "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT"
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    tokens: dict[str, str | None]
+    published: Event
+    draft: Event
+    spare: Event
+    booking_id: int
+
+
+@pytest.fixture
+async def world(make_account, make_event, token_for, db) -> World:
+    users = {
+        "audience": await make_account(Role.AUDIENCE),
+        "owner": await make_account(Role.ORGANIZER),
+        "other_organizer": await make_account(Role.ORGANIZER),
+        "admin": await make_account(Role.ADMIN),
+    }
+    owner = users["owner"]
+    published = await make_event(capacity=5, organizer=owner)
+    draft = await make_event(capacity=5, status=EventStatus.DRAFT, organizer=owner)
+    spare = await make_event(capacity=5, organizer=owner)
+    async with db.sessions() as session:
+        booking = await book(session, published.id, users["audience"].id)
+    tokens: dict[str, str | None] = {name: token_for(user) for name, user in users.items()}
+    tokens["signed_out"] = None
+    return World(users, tokens, published, draft, spare, booking.id)
+
+
+def _everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(CALLERS, outcome)
+
+
+def _expect(signed_out: str, audience: str, owner: str, other_organizer: str, admin: str) -> dict[str, str]:
+    return dict(zip(CALLERS, [signed_out, audience, owner, other_organizer, admin], strict=True))
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    query: str
+    variables: Callable[[World], dict[str, Any]]
+    expected: dict[str, str]
+
+
+EVENT_INPUT = {"title": "New show", "venue": "Hall", "startsAt": "2031-01-01T20:00:00Z", "capacity": 50}
+
+CASES = [
+    Case(
+        "register",
+        "mutation { register(email: \"fresh@example.com\", password: \"long enough\", name: \"Fresh\") { token } }",
+        lambda w: {},
+        _everyone(OK),
+    ),
+    Case(
+        "login",
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+        lambda w: {"e": w.users["audience"].email, "p": PASSWORD},
+        _everyone(OK),
+    ),
+    Case(
+        "createEvent",
+        "mutation($i: EventInput!) { createEvent(input: $i) { id status } }",
+        lambda w: {"i": EVENT_INPUT},
+        _expect(UNAUTH, FORBIDDEN, OK, OK, OK),
+    ),
+    Case(
+        "updateEvent published",
+        "mutation($id: ID!) { updateEvent(id: $id, input: {title: \"Renamed\"}) { title } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "updateEvent draft",
+        "mutation($id: ID!) { updateEvent(id: $id, input: {capacity: 9}) { capacity } }",
+        lambda w: {"id": str(w.draft.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, NOT_FOUND, OK),
+    ),
+    Case(
+        "publishEvent draft",
+        "mutation($id: ID!) { publishEvent(id: $id) { status } }",
+        lambda w: {"id": str(w.draft.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, NOT_FOUND, OK),
+    ),
+    Case(
+        "cancelEvent published",
+        "mutation($id: ID!) { cancelEvent(id: $id) { status } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "cancelEvent draft",
+        "mutation($id: ID!) { cancelEvent(id: $id) { status } }",
+        lambda w: {"id": str(w.draft.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, NOT_FOUND, OK),
+    ),
+    Case(
+        "bookEvent published",
+        "mutation($id: ID!) { bookEvent(eventId: $id, quantity: 2) { status } }",
+        lambda w: {"id": str(w.spare.id)},
+        _expect(UNAUTH, OK, OK, OK, OK),
+    ),
+    Case(
+        "bookEvent draft",
+        "mutation($id: ID!) { bookEvent(eventId: $id) { status } }",
+        lambda w: {"id": str(w.draft.id)},
+        # Those who can see the draft learn it is not open yet; for everyone else it does not exist.
+        _expect(UNAUTH, NOT_FOUND, CONFLICT, NOT_FOUND, CONFLICT),
+    ),
+    Case(
+        "cancelBooking of the audience member",
+        "mutation($id: ID!) { cancelBooking(id: $id) { status } }",
+        lambda w: {"id": str(w.booking_id)},
+        _expect(UNAUTH, OK, NOT_FOUND, NOT_FOUND, OK),
+    ),
+    Case(
+        "simulateBookings",
+        "mutation($id: ID!) { simulateBookings(eventId: $id, users: 3) { bookers confirmed overbooked } }",
+        lambda w: {"id": str(w.spare.id)},
+        _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ),
+    Case(
+        "setUserRole",
+        "mutation($id: ID!) { setUserRole(userId: $id, role: ORGANIZER) { role } }",
+        lambda w: {"id": str(w.users["audience"].id)},
+        _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ),
+    Case("me", "{ me { id } }", lambda w: {}, _expect(NULL, OK, OK, OK, OK)),
+    Case("myBookings", "{ myBookings { id } }", lambda w: {}, _expect(UNAUTH, OK, OK, OK, OK)),
+    Case(
+        "users",
+        "{ users { edges { node { email } } } }",
+        lambda w: {},
+        _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ),
+    Case(
+        "Event.bookings",
+        "query($id: ID!) { event(id: $id) { bookings { id user { email } } } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "Event.bookings through events",
+        "{ events { edges { node { bookings(status: CONFIRMED) { id } } } } }",
+        lambda w: {},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "event draft",
+        "query($id: ID!) { event(id: $id) { id status } }",
+        lambda w: {"id": str(w.draft.id)},
+        # Hidden events read as null, without an error.
+        _expect(NULL, NULL, OK, NULL, OK),
+    ),
+    Case(
+        "event published",
+        "query($id: ID!) { event(id: $id) { id organizer { name } myBooking { id } } }",
+        lambda w: {"id": str(w.published.id)},
+        _everyone(OK),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "caller"),
+    [pytest.param(case, caller, id=f"{case.name}-{caller}") for case in CASES for caller in CALLERS],
+)
+async def test_role_matrix(case: Case, caller: str, world: World, gql) -> None:
+    reply = await gql(case.query, case.variables(world), token=world.tokens[caller])
+    expected = case.expected[caller]
+    if expected == OK:
+        assert reply.errors == [], reply.body
+        assert all(value is not None for value in reply.data.values()), reply.body
+    elif expected == NULL:
+        assert reply.errors == [], reply.body
+        assert all(value is None for value in reply.data.values()), reply.body
+    else:
+        assert reply.codes and set(reply.codes) == {expected}, reply.body
+        assert reply.errors[0]["message"]
+
+
+async def test_a_drafts_existence_does_not_leak_into_lists(world: World, gql) -> None:
+    def ids(reply) -> set[int]:
+        return {int(edge["node"]["id"]) for edge in reply.data["events"]["edges"]}
+
+    query = "{ events { edges { node { id } } } }"
+    for caller in ("signed_out", "audience", "other_organizer"):
+        assert world.draft.id not in ids(await gql(query, token=world.tokens[caller]))
+    for caller in ("owner", "admin"):
+        assert world.draft.id in ids(await gql(query, token=world.tokens[caller]))
