@@ -212,11 +212,12 @@ async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None
         seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
         if current.status == BookingStatus.CONFIRMED:
             seats_remaining += current.quantity
-            promotion = await promote(conn, event.id, seats_remaining if waitlist_count else 0)
-            seats_remaining -= promotion.seats
-            waitlist_count -= len(promotion.booking_ids)
         else:
             waitlist_count -= 1
+        # Either way the line may move: freed seats, or a head that did not fit has left and the next one might.
+        promotion = await promote(conn, event.id, seats_remaining if waitlist_count else 0)
+        seats_remaining -= promotion.seats
+        waitlist_count -= len(promotion.booking_ids)
         await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
         return cancelled
 

@@ -222,3 +222,15 @@ async def test_cancelling_someone_elses_booking_as_its_owner_answers_not_found(
     with pytest.raises(NotFound):
         await service.cancel(session, booking.id, owner_id=stranger.id)
     assert await _status(session, booking.id) == "CONFIRMED"
+
+
+async def test_when_a_head_that_did_not_fit_leaves_the_next_in_line_is_promoted_if_it_fits(
+    session: AsyncSession, make_user: UserFactory, make_event: EventFactory
+) -> None:
+    event = await make_event(capacity=3)
+    _, big_head, small = await _book_many(session, make_user, event, 1, 3, 1)  # 2 free, head wants 3
+    assert await _status(session, small.id) == "WAITLISTED"
+    await service.cancel(session, big_head.id)
+    assert await _status(session, small.id) == "CONFIRMED"
+    assert await _event_counters(session, event.id) == (1, 0)
+    await _assert_invariants(session)
