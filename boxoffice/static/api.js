@@ -1,0 +1,65 @@
+// GraphQL over HTTP POST. Every failure becomes an ApiError whose message a person can read.
+import { end as endSession, token } from './auth.js';
+
+const ENDPOINT = '/graphql';
+
+export class ApiError extends Error {
+  constructor(message, code, errors = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.errors = errors;
+  }
+}
+
+/** Turns a GraphQL error into words for a person; the server's message is meant for them. */
+export function describeGraphQLError(error) {
+  const message = (error?.message ?? '').trim();
+  if (/^Cannot query field/i.test(message)) return 'This server does not offer that feature yet.';
+  return message || 'Something went wrong. Please try again.';
+}
+
+export async function graphql(query, variables = {}) {
+  const sentToken = token();
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (sentToken) headers.Authorization = `Bearer ${sentToken}`;
+
+  let response;
+  try {
+    response = await fetch(ENDPOINT, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  } catch {
+    throw new ApiError('Could not reach the server. Check your connection and try again.', 'NETWORK');
+  }
+
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError(`The server sent an unexpected answer (HTTP ${response.status}). Please try again.`, 'BAD_RESPONSE');
+  }
+
+  if (body.errors?.length) {
+    const [first] = body.errors;
+    const code = first.extensions?.code ?? 'ERROR';
+    // A rejected token means the session is over; a failed sign-in without a token is not.
+    if (code === 'UNAUTHENTICATED' && sentToken && sentToken === token()) {
+      endSession('Your session has ended. Please sign in again.');
+    }
+    throw new ApiError(describeGraphQLError(first), code, body.errors);
+  }
+  if (!response.ok || !body.data) {
+    throw new ApiError(`The server could not answer (HTTP ${response.status}). Please try again.`, 'HTTP');
+  }
+  return body.data;
+}
+
+/** The plain-words message for anything a request may throw. */
+export function messageOf(error) {
+  if (error instanceof ApiError) return error.message;
+  return 'Something went wrong in this page. Please reload and try again.';
+}
+
+/** True when the server's schema lacks a field we asked for (an optional feature is missing). */
+export function isMissingField(error) {
+  return error instanceof ApiError && error.errors.some((e) => /^Cannot query field/i.test(e.message ?? ''));
+}

@@ -1,0 +1,45 @@
+// Builds DOM nodes from data without ever parsing strings as HTML, so server text cannot inject markup.
+
+/**
+ * h('button', {type: 'submit', onClick: fn}, 'Book') -> <button type="submit">Book</button>
+ * Props starting with "on" become listeners, `value` is set as a property after the children
+ * (a <select> needs its options first), true/false toggle boolean attributes.
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  let value;
+  for (const [key, prop] of Object.entries(props ?? {})) {
+    if (prop == null || prop === false) continue;
+    if (key === 'value') value = prop;
+    else if (key.startsWith('on') && typeof prop === 'function') {
+      element.addEventListener(key.slice(2).toLowerCase(), prop);
+    } else if (key === 'class') element.className = prop;
+    else element.setAttribute(key, prop === true ? '' : String(prop));
+  }
+  append(element, children);
+  if (value !== undefined) element.value = String(value);
+  return element;
+}
+
+export function append(parent, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+export function replace(parent, ...children) {
+  parent.replaceChildren();
+  return append(parent, children);
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value != null) element.setAttribute(key, String(value));
+  }
+  return append(element, children);
+}

@@ -1,0 +1,94 @@
+// Small reusable pieces of interface: error boxes, busy buttons, two-step confirmations, badges.
+import { messageOf } from './api.js';
+import { h, replace } from './dom.js';
+import { statusLabel } from './format.js';
+
+/** A role="alert" box that shows a request's failure in plain words. */
+export function errorBox() {
+  const box = h('div', { class: 'error-box', role: 'alert', hidden: true });
+  return Object.assign(box, {
+    show(error) {
+      replace(box, h('p', {}, typeof error === 'string' ? error : messageOf(error)));
+      box.hidden = false;
+    },
+    clear() {
+      box.replaceChildren();
+      box.hidden = true;
+    },
+  });
+}
+
+/**
+ * Runs `work` with the given buttons (or every button in a form) disabled, so a person cannot
+ * send the same request twice. Errors go to `errors` (an errorBox) and are not rethrown.
+ */
+export async function whileBusy(target, work, errors = null) {
+  const buttons = target instanceof HTMLFormElement ? [...target.querySelectorAll('button')] : [target].flat();
+  const container = target instanceof HTMLFormElement ? target : null;
+  for (const button of buttons) button.disabled = true;
+  container?.setAttribute('aria-busy', 'true');
+  errors?.clear();
+  try {
+    return await work();
+  } catch (error) {
+    if (errors) errors.show(error);
+    else throw error;
+    return undefined;
+  } finally {
+    for (const button of buttons) if (button.isConnected) button.disabled = false;
+    container?.removeAttribute('aria-busy');
+  }
+}
+
+/**
+ * A button that asks once more before doing something that cannot be undone,
+ * without a modal dialog: the button turns into "Yes, ..." and "No, keep it".
+ */
+export function confirmingButton({ label, question, confirmLabel, keepLabel = 'No, keep it', onConfirm, errors }) {
+  const wrapper = h('div', { class: 'confirm' });
+  const showAsk = () => {
+    const ask = h('button', { type: 'button', class: 'button button--danger-outline', onClick: showConfirm }, label);
+    replace(wrapper, ask);
+    return ask;
+  };
+  const showConfirm = () => {
+    const yes = h('button', { type: 'button', class: 'button button--danger' }, confirmLabel);
+    const keep = h('button', { type: 'button', class: 'button button--quiet', onClick: () => showAsk().focus() }, keepLabel);
+    yes.addEventListener('click', async () => {
+      await whileBusy([yes, keep], onConfirm, errors);
+      if (wrapper.isConnected && yes.isConnected) showAsk().focus();
+    });
+    replace(wrapper, h('p', { class: 'confirm__question' }, question), h('div', { class: 'button-row' }, yes, keep));
+    yes.focus();
+  };
+  showAsk();
+  return wrapper;
+}
+
+export function statusBadge(status) {
+  return h('span', { class: `badge badge--${String(status).toLowerCase()}` }, statusLabel(status));
+}
+
+/** A labelled form field; `control` is an <input>, <select> or <textarea> that gets the id. */
+export function field(label, control, hint = null) {
+  const id = control.id || `field-${Math.random().toString(36).slice(2, 9)}`;
+  control.id = id;
+  const hintId = hint ? `${id}-hint` : null;
+  if (hintId) control.setAttribute('aria-describedby', hintId);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { class: 'field__hint', id: hintId }, hint) : null,
+  );
+}
+
+export function loading(text = 'Loading…') {
+  return h('p', { class: 'loading', role: 'status' }, text);
+}
+
+/** The page's h1; the router focuses it after navigation so screen readers hear where they are. */
+export function pageHeading(text) {
+  return h('h1', { tabindex: '-1', 'data-page-heading': '' }, text);
+}

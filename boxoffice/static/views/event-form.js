@@ -1,0 +1,57 @@
+// The create/edit form for an event; it only gathers and checks input, the caller decides what to send.
+import { ApiError } from '../api.js';
+import { h } from '../dom.js';
+import { fromLocalInputValue, toLocalInputValue } from '../format.js';
+import { errorBox, field, whileBusy } from '../ui.js';
+
+let formCount = 0;
+
+/**
+ * onSubmit(input) receives {title, description, venue, startsAt, capacity} and may throw an ApiError,
+ * which is shown in the form. onCancel, when given, adds a "Discard changes" button.
+ */
+export function eventForm({ initial = {}, heading, submitLabel, onSubmit, onCancel = null }) {
+  const prefix = `event-form-${++formCount}`;
+  const errors = errorBox();
+  const title = h('input', { id: `${prefix}-title`, name: 'title', type: 'text', required: true, value: initial.title ?? '' });
+  const venue = h('input', { id: `${prefix}-venue`, name: 'venue', type: 'text', required: true, value: initial.venue ?? '' });
+  const startsAt = h('input', {
+    id: `${prefix}-starts`, name: 'startsAt', type: 'datetime-local', required: true,
+    value: initial.startsAt ? toLocalInputValue(initial.startsAt) : '',
+  });
+  const capacity = h('input', { id: `${prefix}-capacity`, name: 'capacity', type: 'number', min: 1, step: 1, required: true, inputmode: 'numeric', value: initial.capacity ?? 100 });
+  const description = h('textarea', { id: `${prefix}-description`, name: 'description', rows: 3 });
+  description.value = initial.description ?? '';
+
+  const form = h('form', { class: 'form event-form' },
+    heading ? h('h3', {}, heading) : null,
+    errors,
+    field('Title', title),
+    field('Venue', venue),
+    h('div', { class: 'field-pair' },
+      field('Starts at', startsAt, 'Your local time.'),
+      field('Capacity (seats)', capacity)),
+    field('Description', description),
+    h('div', { class: 'button-row' },
+      h('button', { type: 'submit', class: 'button button--primary' }, submitLabel),
+      onCancel ? h('button', { type: 'button', class: 'button button--quiet', onClick: onCancel }, 'Discard changes') : null),
+  );
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    whileBusy(form, async () => {
+      const starts = fromLocalInputValue(startsAt.value);
+      if (!starts) throw new ApiError('Enter the date and time the event starts.', 'BAD_USER_INPUT');
+      const seats = Number(capacity.value);
+      if (!Number.isInteger(seats) || seats < 1) throw new ApiError('Capacity must be a whole number of at least 1.', 'BAD_USER_INPUT');
+      await onSubmit({
+        title: title.value.trim(),
+        description: description.value.trim(),
+        venue: venue.value.trim(),
+        startsAt: starts,
+        capacity: seats,
+      });
+    }, errors);
+  });
+  return form;
+}

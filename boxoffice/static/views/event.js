@@ -1,0 +1,223 @@
+// One event: details, live availability, and the caller's own booking (book, wait, cancel).
+import { ApiError, graphql } from '../api.js';
+import { isSignedIn } from '../auth.js';
+import { observeBooking, onMyBookingUpdate } from '../booking-feed.js';
+import { h, replace } from '../dom.js';
+import { formatDateTime, plural } from '../format.js';
+import { announce } from '../notices.js';
+import { BOOK_EVENT, CANCEL_BOOKING, EVENT_PAGE, EVENT_UPDATES, MY_BOOKING_FOR_EVENT } from '../queries.js';
+import { live } from '../realtime.js';
+import { link } from '../router.js';
+import { confirmingButton, errorBox, field, loading, pageHeading, statusBadge, whileBusy } from '../ui.js';
+import { availabilityText, waitlistText } from './events.js';
+
+const MAX_QUANTITY = 10;
+const REFRESH_DEBOUNCE_MS = 150;
+
+export function renderEvent(outlet, { id }) {
+  const heading = pageHeading('Event');
+  const errors = errorBox();
+  const body = h('div', {}, loading('Loading the event…'));
+  outlet.append(h('p', { class: 'breadcrumb' }, h('a', { href: '#/' }, '← All events')), heading, errors, body);
+
+  let event = null;
+  let left = false;
+  let refreshTimer = null;
+  const stops = [];
+
+  // Availability and my booking are separate nodes so live updates never steal focus from the form.
+  const availability = h('dl', { class: 'stats', 'data-testid': 'availability' });
+  const bookingPanel = h('section', { class: 'card booking', 'aria-labelledby': 'booking-title', 'data-testid': 'my-booking' });
+  const bookingErrors = errorBox();
+
+  async function load() {
+    const data = await graphql(EVENT_PAGE, { id });
+    if (left) return;
+    event = data.event;
+    if (!event) {
+      heading.textContent = 'Event not found';
+      replace(body, h('p', {}, 'This event does not exist, or it is not published. ', h('a', { href: '#/' }, 'See all events')));
+      return;
+    }
+    heading.textContent = event.title;
+    document.title = `${event.title} · Boxoffice`;
+    if (event.myBooking) observeBooking(event.myBooking, event.title);
+    replace(
+      body,
+      h('div', { class: 'event-detail' },
+        h('section', { class: 'card', 'aria-label': 'About this event' },
+          h('p', { class: 'event-meta' },
+            h('time', { datetime: event.startsAt }, formatDateTime(event.startsAt)), ' · ', event.venue),
+          h('p', { class: 'event-meta' }, `Organised by ${event.organizer?.name ?? 'an organiser'}`),
+          event.status !== 'PUBLISHED' ? h('p', {}, statusBadge(event.status)) : null,
+          event.description ? h('p', { class: 'event-description' }, event.description) : null,
+          availability,
+        ),
+        bookingPanel,
+      ),
+    );
+    drawAvailability();
+    drawBooking();
+    follow();
+  }
+
+  function drawAvailability() {
+    replace(
+      availability,
+      h('div', {}, h('dt', {}, 'Seats'), h('dd', { 'data-testid': 'seats' }, availabilityText(event))),
+      h('div', {}, h('dt', {}, 'Capacity'), h('dd', {}, String(event.capacity))),
+      h('div', {}, h('dt', {}, 'Waiting list'), h('dd', { 'data-testid': 'waitlist' }, waitlistText(event))),
+    );
+  }
+
+  function drawBooking() {
+    const title = h('h2', { id: 'booking-title' }, 'Your booking');
+    const booking = event.myBooking;
+    if (!isSignedIn()) {
+      replace(bookingPanel, title, h('p', {}, h('a', { href: link('/signin', { next: `/events/${id}` }) }, 'Sign in'), ' to book seats.'));
+      return;
+    }
+    if (booking) {
+      replace(bookingPanel, title, bookingErrors, ...bookingState(booking));
+      return;
+    }
+    if (event.status !== 'PUBLISHED') {
+      replace(bookingPanel, title, h('p', {}, 'This event is not open for booking.'));
+      return;
+    }
+    replace(bookingPanel, title, bookingErrors, bookingForm());
+  }
+
+  function bookingState(booking) {
+    const tickets = plural(booking.quantity, 'ticket');
+    if (booking.status === 'CONFIRMED') {
+      return [
+        h('p', { class: 'booking-state' }, statusBadge('CONFIRMED'), ` ${tickets}. ${booking.quantity === 1 ? 'Your seat is' : 'Your seats are'} held.`),
+        cancelButton(booking, 'Cancel booking', 'Give up your seats? Someone on the waiting list may get them.', 'Yes, cancel my booking'),
+      ];
+    }
+    return [
+      h('p', { class: 'booking-state' }, statusBadge('WAITLISTED'), ` ${tickets}, `,
+        h('strong', { 'data-testid': 'waitlist-position' }, `place ${booking.waitlistPosition ?? '?'} in line`), '.'),
+      h('p', { class: 'hint' }, 'Your place moves up as people ahead of you leave. We will tell you here when you get seats.'),
+      cancelButton(booking, 'Leave the waiting list', 'Leave the waiting list and lose your place?', 'Yes, leave the list'),
+    ];
+  }
+
+  function cancelButton(booking, label, question, confirmLabel) {
+    return confirmingButton({
+      label,
+      question,
+      confirmLabel,
+      errors: bookingErrors,
+      onConfirm: async () => {
+        const data = await graphql(CANCEL_BOOKING, { id: booking.id });
+        observeBooking(data.cancelBooking, event.title);
+        applySnapshot(data.cancelBooking.event);
+        event.myBooking = null;
+        announce(booking.status === 'CONFIRMED' ? 'Your booking is cancelled.' : 'You left the waiting list.');
+        drawBooking();
+        bookingPanel.querySelector('button, input')?.focus();
+      },
+    });
+  }
+
+  function bookingForm() {
+    const quantity = h('input', { type: 'number', name: 'quantity', min: 1, max: MAX_QUANTITY, step: 1, value: 1, required: true, inputmode: 'numeric' });
+    const submit = h('button', { type: 'submit', class: 'button button--primary' });
+    const explain = h('p', { class: 'hint', id: 'booking-explain' });
+    const form = h('form', { class: 'form form--inline' }, field(`Tickets (1 to ${MAX_QUANTITY})`, quantity), submit, explain);
+    const describe = () => {
+      const wanted = Number(quantity.value) || 1;
+      const fits = wanted <= event.seatsRemaining && event.waitlistLength === 0;
+      submit.textContent = fits ? 'Book' : 'Join the waiting list';
+      explain.textContent = fits
+        ? 'Seats are confirmed straight away.'
+        : 'Not enough free seats for everyone waiting: you will join the end of the waiting list.';
+    };
+    quantity.addEventListener('input', describe);
+    form.addEventListener('submit', (submitEvent) => {
+      submitEvent.preventDefault();
+      whileBusy(form, async () => {
+        const wanted = Number(quantity.value);
+        if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_QUANTITY) {
+          throw new ApiError(`Choose between 1 and ${MAX_QUANTITY} tickets.`, 'BAD_USER_INPUT');
+        }
+        const data = await graphql(BOOK_EVENT, { eventId: id, quantity: wanted });
+        const booking = data.bookEvent;
+        observeBooking(booking, event.title);
+        applySnapshot(booking.event);
+        event.myBooking = booking;
+        announce(booking.status === 'CONFIRMED'
+          ? `Booked: ${plural(booking.quantity, 'ticket')} confirmed.`
+          : `You are on the waiting list, place ${booking.waitlistPosition} in line.`);
+        drawBooking();
+      }, bookingErrors);
+    });
+    describe();
+    return form;
+  }
+
+  function applySnapshot(snapshot) {
+    if (!snapshot || !event) return;
+    // Only availability comes from snapshots; the booking has its own path (applyMyBooking).
+    const { id: _id, myBooking: _myBooking, ...changes } = snapshot;
+    Object.assign(event, changes);
+    drawAvailability();
+    // Keep the Book/Join label honest while the person is choosing.
+    bookingPanel.querySelector('input[name="quantity"]')?.dispatchEvent(new Event('input'));
+  }
+
+  function applyMyBooking(booking) {
+    const previous = event.myBooking;
+    // News about an older, already cancelled booking says nothing about the current one.
+    if (booking?.status === 'CANCELLED' && previous && previous.id !== booking.id) return;
+    const active = booking && booking.status !== 'CANCELLED' ? booking : null;
+    const same = previous?.id === active?.id && previous?.status === active?.status
+      && previous?.waitlistPosition === active?.waitlistPosition && previous?.quantity === active?.quantity;
+    event.myBooking = active;
+    if (active) observeBooking(active, event.title);
+    // Redraw only on change, so an open "are you sure?" is not thrown away by an unrelated update.
+    if (!same) drawBooking();
+  }
+
+  // Positions move when anyone ahead leaves, which only shows up as an event update; ask again then.
+  function refreshMyBookingSoon() {
+    if (!isSignedIn()) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(async () => {
+      try {
+        const data = await graphql(MY_BOOKING_FOR_EVENT, { id });
+        if (left || !data.event) return;
+        const { myBooking, ...snapshot } = data.event;
+        applySnapshot(snapshot);
+        applyMyBooking(myBooking);
+      } catch {
+        // The next update will try again; the page keeps showing the last known state.
+      }
+    }, REFRESH_DEBOUNCE_MS);
+  }
+
+  function follow() {
+    stops.push(live.subscribe(EVENT_UPDATES, { eventId: id }, {
+      next(data) {
+        if (!data?.eventUpdates) return;
+        applySnapshot(data.eventUpdates);
+        if (event.myBooking) refreshMyBookingSoon();
+      },
+      resumed: refreshMyBookingSoon,
+    }));
+    stops.push(onMyBookingUpdate((booking) => {
+      if (booking.event?.id === event.id) applyMyBooking(booking);
+    }));
+  }
+
+  whileBusy([], load, errors);
+
+  return () => {
+    left = true;
+    clearTimeout(refreshTimer);
+    for (const stop of stops) stop();
+    document.title = 'Boxoffice';
+  };
+}

@@ -1,0 +1,81 @@
+// The public list of published events, with seats and waitlist kept live per visible event.
+import { graphql } from '../api.js';
+import { h, replace } from '../dom.js';
+import { formatDateTime, plural } from '../format.js';
+import { EVENT_UPDATES, PUBLISHED_EVENTS } from '../queries.js';
+import { live } from '../realtime.js';
+import { errorBox, loading, pageHeading, whileBusy } from '../ui.js';
+
+export function availabilityText(event) {
+  if (event.status === 'CANCELLED') return 'Cancelled';
+  if (event.seatsRemaining > 0) return `${event.seatsRemaining} of ${event.capacity} seats left`;
+  return 'Sold out';
+}
+
+export function waitlistText(event) {
+  return event.waitlistLength > 0 ? `${plural(event.waitlistLength, 'booking')} waiting` : 'Nobody waiting';
+}
+
+export function renderEvents(outlet) {
+  const errors = errorBox();
+  const list = h('ul', { class: 'event-grid', 'aria-label': 'Published events' });
+  const more = h('div', { class: 'button-row' });
+  const status = h('div', {}, loading('Loading events…'));
+  const unsubscribers = [];
+  let left = false;
+
+  outlet.append(
+    pageHeading('Upcoming events'),
+    h('p', { class: 'lead' }, 'Seats and waiting lists update live.'),
+    errors,
+    status,
+    list,
+    more,
+  );
+
+  async function loadPage(after = null) {
+    const data = await graphql(PUBLISHED_EVENTS, { after });
+    if (left) return;
+    const { edges, pageInfo } = data.events;
+    status.replaceChildren();
+    if (!after && edges.length === 0) status.append(h('p', { class: 'empty' }, 'No events are on sale right now. Check back soon.'));
+    for (const { node } of edges) list.append(eventCard(node));
+    replace(more);
+    if (pageInfo.hasNextPage) {
+      const button = h('button', { type: 'button', class: 'button' }, 'Show more events');
+      button.addEventListener('click', () => whileBusy(button, () => loadPage(pageInfo.endCursor), errors));
+      more.append(button);
+    }
+  }
+
+  function eventCard(event) {
+    const seats = h('span', { class: 'event-card__seats', 'data-testid': 'seats' }, availabilityText(event));
+    const waiting = h('span', { class: 'event-card__waitlist', 'data-testid': 'waitlist' }, waitlistText(event));
+    const card = h(
+      'li',
+      { class: 'card event-card', 'data-event-id': event.id },
+      h('h2', { class: 'event-card__title' }, h('a', { href: `#/events/${encodeURIComponent(event.id)}` }, event.title)),
+      h('p', { class: 'event-card__when' }, h('time', { datetime: event.startsAt }, formatDateTime(event.startsAt))),
+      h('p', { class: 'event-card__venue' }, event.venue),
+      h('p', { class: 'event-card__availability' }, seats, h('span', { 'aria-hidden': 'true' }, ' · '), waiting),
+    );
+    const apply = (snapshot) => {
+      Object.assign(event, snapshot);
+      seats.textContent = availabilityText(event);
+      waiting.textContent = waitlistText(event);
+      card.classList.toggle('event-card--sold-out', event.seatsRemaining === 0);
+    };
+    apply({});
+    unsubscribers.push(live.subscribe(EVENT_UPDATES, { eventId: event.id }, {
+      next: (data) => data?.eventUpdates && apply(data.eventUpdates),
+    }));
+    return card;
+  }
+
+  whileBusy([], () => loadPage(), errors).then(() => status.querySelector('.loading') && status.replaceChildren());
+
+  return () => {
+    left = true;
+    for (const stop of unsubscribers) stop();
+  };
+}
