@@ -1,0 +1,190 @@
+"""The `boxoffice` command: serve, migrate, seed, simulate, purge-synthetic. Each command calls services."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from types import FrameType
+from typing import TypeVar
+
+from boxoffice.config import Settings, get_settings
+from boxoffice.db.migrate import migrate
+from boxoffice.db.session import Database, describe_url
+from boxoffice.errors import DomainError
+
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """SIGTERM, turned into an exception so the embedded database still gets closed on the way out."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="boxoffice", description="Boxoffice, a GraphQL event-ticketing API.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, seed the demo data into an empty database, and serve")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--no-demo", action="store_true", help="do not seed the demo data")
+
+    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    commands.add_parser("seed", help="seed the demo logins and events, only into a database without users")
+
+    simulate = commands.add_parser("simulate", help="N synthetic users book one event at once; prints the report")
+    simulate.add_argument("--event", type=int, required=True, help="id of a PUBLISHED event")
+    simulate.add_argument("--users", type=int, required=True, help="number of simulated bookers")
+
+    commands.add_parser("purge-synthetic", help="delete the synthetic users of past simulations and their bookings")
+    args = parser.parse_args(argv)
+    if args.command == "serve" and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return args
+
+
+def _describe_database(database: Database) -> str:
+    where = describe_url(database.url)
+    if database.embedded is not None:
+        return f"{where} (embedded PostgreSQL, data in {database.settings.data_dir.resolve()})"
+    return where
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database (starting the embedded server if needed), run `work`, and always close it again."""
+    database = Database(settings)
+    try:
+        return asyncio.run(_then_dispose(database, work))
+    finally:
+        asyncio.run(database.close())
+
+
+async def _then_dispose(database: Database, work: Callable[[Database], Awaitable[T]]) -> T:
+    try:
+        return await work(database)
+    finally:
+        # The pool's connections belong to this event loop; the next loop (uvicorn's) opens its own.
+        await database.engine.dispose()
+
+
+async def _migrate(database: Database) -> None:
+    await migrate(database.engine)
+
+
+async def _seed(database: Database) -> bool:
+    from boxoffice.seed.demo import seed_demo
+
+    await migrate(database.engine)
+    async with database.session() as session:
+        return (await seed_demo(session, bcrypt_rounds=database.settings.bcrypt_rounds)).seeded
+
+
+def _print_demo(seeded: bool) -> None:
+    from boxoffice.seed.demo import DEMO_EVENTS, DEMO_LOGINS
+
+    if not seeded:
+        print("  demo data: not seeded, the database already has users")
+        return
+    print(f"  demo data: seeded {len(DEMO_LOGINS)} logins and {len(DEMO_EVENTS)} published events")
+    for login in DEMO_LOGINS:
+        print(f"    {login.email:<24} {login.password:<14} {login.role.value}")
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    # This process holds the embedded server for the whole run, so it outlives every worker's handle.
+    database = Database(settings)
+    signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        print("Boxoffice starting", flush=True)
+        print(f"  database: {_describe_database(database)}", flush=True)
+        seeded = asyncio.run(_then_dispose(database, _seed if not args.no_demo else _migrate))
+        print("  migrations: up to date")
+        if args.no_demo:
+            print("  demo data: skipped (--no-demo)")
+        else:
+            _print_demo(bool(seeded))
+        base = f"http://{args.host}:{args.port}"
+        print(f"  serving: {base}/  (GraphQL playground: {base}/graphql) with {args.workers} worker(s)")
+        print("  press Ctrl-C to stop", flush=True)
+        # Each worker's app opens its own pool on its own event loop and joins the embedded server; with
+        # several workers uvicorn needs an import string anyway.
+        uvicorn.run("boxoffice.app:create_app", factory=True, workers=args.workers, host=args.host, port=args.port)
+    except (KeyboardInterrupt, _Stopped):
+        pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for
+    finally:
+        asyncio.run(database.close())
+        print("Boxoffice stopped", flush=True)
+    return 0
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped()
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from boxoffice.booking.simulate import simulate_bookings
+
+    settings = get_settings()
+
+    async def run(database: Database) -> dict[str, object]:
+        await migrate(database.engine)
+        result = await simulate_bookings(database, args.event, args.users, settings.simulate_max_users)
+        return dataclasses.asdict(result)
+
+    print(json.dumps(_with_database(settings, run), indent=2))
+    return 0
+
+
+def purge_synthetic(args: argparse.Namespace) -> int:
+    from boxoffice.booking.synthetic import purge_synthetic_users
+
+    async def run(database: Database) -> str:
+        await migrate(database.engine)
+        async with database.session() as session:
+            result = await purge_synthetic_users(session)
+        return (
+            f"purged {result.users} synthetic users and their bookings on {result.events} events; "
+            f"{result.promoted} waitlisted bookings promoted into the freed seats"
+        )
+
+    print(_with_database(get_settings(), run))
+    return 0
+
+
+def seed(args: argparse.Namespace) -> int:
+    seeded = _with_database(get_settings(), _seed)
+    _print_demo(seeded)
+    return 0
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    _with_database(get_settings(), _migrate)
+    print("migrations: up to date")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": serve,
+    "migrate": migrate_command,
+    "seed": seed,
+    "simulate": simulate,
+    "purge-synthetic": purge_synthetic,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        code = COMMANDS[args.command](args)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        code = 1
+    sys.exit(code)
