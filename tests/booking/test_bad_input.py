@@ -98,3 +98,21 @@ async def test_resizing_an_unknown_event_is_not_found(session: AsyncSession, unc
 def test_every_domain_error_carries_a_contract_code() -> None:
     codes = {cls.code for cls in DomainError.__subclasses__()}
     assert codes == {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"}
+
+
+async def test_booking_an_event_that_has_already_started_is_a_conflict(
+    session: AsyncSession, db: Database, unchanged: dict[str, int], make_user: UserFactory
+) -> None:
+    async with db.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE events SET starts_at = starts_at - interval '60 days' WHERE id = :e"),
+            {"e": unchanged["event"]},
+        )
+    newcomer = await make_user()
+    with pytest.raises(Conflict, match="already started"):
+        await service.book(session, unchanged["event"], newcomer.id, 1)
+    async with db.engine.begin() as connection:  # put it back so the fixture's before/after comparison holds
+        await connection.execute(
+            text("UPDATE events SET starts_at = starts_at + interval '60 days' WHERE id = :e"),
+            {"e": unchanged["event"]},
+        )
