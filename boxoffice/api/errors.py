@@ -36,9 +36,15 @@ def _with_code(error: GraphQLError, message: str, code: str, **extra: Any) -> Gr
     )
 
 
+# What parsing, validating and coercing variables raise; scalars' parsers raise ValueError or TypeError.
+_REQUEST_ERROR_CAUSES = (GraphQLError, ValueError, TypeError)
+
+
 def _is_request_error(error: GraphQLError) -> bool:
-    """Raised before any field ran: the request itself is at fault (a scalar's parser raises ValueError)."""
-    return error.path is None and (error.original_error is None or isinstance(error.original_error, ValueError))
+    """Raised before any field ran: the request itself is at fault."""
+    return error.path is None and (
+        error.original_error is None or isinstance(error.original_error, _REQUEST_ERROR_CAUSES)
+    )
 
 
 class ErrorCodes(SchemaExtension):
