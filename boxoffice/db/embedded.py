@@ -61,7 +61,7 @@ class EmbeddedPostgres:
                 self._ensure_database(database)
 
     def _forget_dead_handles(self) -> None:
-        """Drop handles of processes that died without closing theirs (kill -9), so the last live one stops the server."""
+        """Drop handles of processes killed without closing them, so that the last live one stops the server."""
         handles = self.pgdata / ".handle_pids.json"
         if not handles.exists():
             return

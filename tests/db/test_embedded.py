@@ -20,7 +20,7 @@ _CLIENT = textwrap.dedent(
     from boxoffice.db.embedded import EmbeddedPostgres
     pg = EmbeddedPostgres(Path(sys.argv[1]), max_connections=200)
     pg.start("boxoffice")
-    pg.psql(sys.argv[2])
+    print(pg.psql(sys.argv[2]).replace("\\n", " "))
     print(pg._server.get_pid(), flush=True)
     time.sleep(float(sys.argv[3]))
     pg.stop()
@@ -58,7 +58,7 @@ def test_two_processes_starting_at_once_share_one_server_and_the_last_one_out_st
     clients = [_client(tmp_path, "SELECT 1;", hold_seconds=2.0) for _ in range(2)]
     outputs = [client.communicate(timeout=120) for client in clients]
     assert [client.returncode for client in clients] == [0, 0], [err for _, err in outputs]
-    pids = {int(out.strip()) for out, _ in outputs}
+    pids = {int(out.split()[-1]) for out, _ in outputs}
     assert len(pids) == 1, "both processes must have used the same server"
     assert _servers_on(tmp_path) == []
     assert _is_gone(pids.pop())
@@ -70,6 +70,7 @@ def test_the_server_and_its_data_are_reused_across_runs(tmp_path: Path) -> None:
     second = _client(tmp_path, "SELECT n FROM kept;")
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
+    assert " 42 (1 row)" in out
     assert _servers_on(tmp_path) == []
 
 
