@@ -69,7 +69,8 @@ function drawHeader() {
   })));
   const user = currentUser();
   if (!user) {
-    replace(account, h('a', { class: 'button button--primary', href: link('/signin', { next: here }) }, 'Sign in'));
+    const onAuthPage = here === '/signin' || here === '/register';
+    replace(account, h('a', { class: 'button button--primary', href: onAuthPage ? '#/signin' : link('/signin', { next: here }) }, 'Sign in'));
     return;
   }
   replace(account,
@@ -115,6 +116,7 @@ live.onStatus((status) => {
     connecting: 'Live updates: connecting…',
     live: 'Live updates: on',
     reconnecting: 'Live updates: reconnecting…',
+    degraded: 'Live updates: not available from this server',
   }[status];
 });
 

@@ -88,6 +88,9 @@ export function createLiveClient({ url, connectionParams }) {
       case 'error':
         if (!entry) break;
         active.delete(message.id);
+        // The socket is fine but the server refused this subscription: say live updates are partial.
+        setStatus('degraded');
+        console.warn('Live update refused by the server:', message.payload);
         entry.sink.error?.(message.payload);
         break;
       case 'complete':

@@ -128,7 +128,7 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api(base_url: str) -> GraphQL:
     return GraphQL(base_url)
 

@@ -61,7 +61,7 @@ class GraphQL:
 
     async def register(self, label: str) -> GraphQL:
         """Registers a fresh AUDIENCE user (unique email) and returns a client signed in as them."""
-        email = f"{label}-{uuid.uuid4().hex[:8]}@example.test"
+        email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
         data = await self(
             "mutation($e: String!, $p: String!, $n: String!) { register(email: $e, password: $p, name: $n) { token } }",
             {"e": email, "p": "long-enough-password", "n": label.replace("-", " ").title()},

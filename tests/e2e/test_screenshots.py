@@ -3,11 +3,52 @@
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from .support import VIEWPORTS, ViewportSize, new_page, screenshot, sign_in_with_demo_button
+from .support import (
+    DEMO_PASSWORDS,
+    VIEWPORTS,
+    GraphQL,
+    GraphQLFailure,
+    ViewportSize,
+    new_page,
+    screenshot,
+    sign_in_with_demo_button,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def give_admin_some_bookings(api: GraphQL) -> None:
+    """One confirmed and one waitlisted booking, so "My bookings" has something to show."""
+    admin = await api.login("admin@example.com", DEMO_PASSWORDS["admin@example.com"])
+    created = await admin(
+        """mutation($input: EventInput!) { createEvent(input: $input) { id } }""",
+        {
+            "input": {
+                "title": "Sold-out Cellar Session",
+                "venue": "The Vault",
+                "capacity": 1,
+                "startsAt": "2031-03-01T21:00:00+00:00",
+                "description": "One seat, long line.",
+            }
+        },
+    )
+    sold_out = created["createEvent"]["id"]
+    await admin("mutation($id: ID!) { publishEvent(id: $id) { id } }", {"id": sold_out})
+    await (await api.register("first-in-line")).book(sold_out, 1)
+    await admin.book(sold_out, 1)
+    biggest = max(await api.published_events(), key=lambda event: event["capacity"])
+    try:
+        await admin.book(biggest["id"], 2)
+    except GraphQLFailure:
+        pass  # already booked by an earlier run against the same server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def admin_has_bookings(api: GraphQL) -> None:
+    await give_admin_some_bookings(api)
 
 
 async def visit(page: Page, path: str, heading: str) -> None:
@@ -22,7 +63,9 @@ async def assert_no_sideways_scroll(page: Page) -> None:
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-async def test_main_pages(browser: Browser, base_url: str, small_event: dict[str, str], size: str) -> None:
+async def test_main_pages(
+    browser: Browser, base_url: str, small_event: dict[str, str], admin_has_bookings: None, size: str
+) -> None:
     viewport: ViewportSize = VIEWPORTS[size]
     page = await new_page(browser, base_url, viewport)
 

@@ -44,11 +44,7 @@ export function renderSignIn(outlet, _params, query) {
     }, errors);
   });
 
-  outlet.append(
-    pageHeading('Sign in'),
-    query.get('reason') ? h('p', { class: 'lead' }, query.get('reason')) : null,
-    h('div', { class: 'columns' }, form, demoLogins(query)),
-  );
+  outlet.append(pageHeading('Sign in'), h('div', { class: 'columns' }, form, demoLogins(query)));
 }
 
 function demoLogins(query) {
