@@ -14,7 +14,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext as StrawberryContext
+from strawberry.types import ExecutionResult
 
 from boxoffice.errors import DomainError
 
@@ -47,44 +48,58 @@ def _is_request_error(error: GraphQLError) -> bool:
     )
 
 
-class ErrorCodes(SchemaExtension):
-    def _request_id(self) -> str:
-        return str(getattr(self.execution_context.context, "request_id", "unknown"))
+def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The error as the caller sees it. Idempotent: a shaped error passes through unchanged."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return _with_code(error, original.message, original.code)
+    if _is_request_error(error):
+        return _with_code(error, error.message, BAD_USER_INPUT)
+    if original is None and error.extensions and "code" in error.extensions:
+        return error
+    logger.error(
+        "Unexpected error in request %s at %s: %s",
+        request_id,
+        ".".join(str(part) for part in error.path or []),
+        error.message,
+        exc_info=original if isinstance(original, BaseException) else None,
+    )
+    return _with_code(
+        error,
+        f"Something went wrong on our side; quote request id {request_id} when reporting it",
+        INTERNAL_SERVER_ERROR,
+        requestId=request_id,
+    )
 
-    def shape(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, DomainError):
-            return _with_code(error, original.message, original.code)
-        if _is_request_error(error):
-            return _with_code(error, error.message, BAD_USER_INPUT)
-        if original is None and error.extensions and "code" in error.extensions:
-            return error
-        request_id = self._request_id()
-        logger.error(
-            "Unexpected error in request %s at %s: %s",
-            request_id,
-            ".".join(str(part) for part in error.path or []),
-            error.message,
-            exc_info=original if isinstance(original, BaseException) else None,
-        )
-        return _with_code(
-            error,
-            f"Something went wrong on our side; quote request id {request_id} when reporting it",
-            INTERNAL_SERVER_ERROR,
-            requestId=request_id,
-        )
+
+def _request_id(context: object) -> str:
+    return str(getattr(context, "request_id", "unknown"))
+
+
+class ErrorCodes(SchemaExtension):
+    """Shapes the errors of every operation, queries, mutations and subscription events alike."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            result.errors = [self.shape(error) for error in errors]
+            request_id = _request_id(self.execution_context.context)
+            result.errors = [shape_error(error, request_id) for error in errors]
 
 
 class BoxofficeSchema(Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        # ErrorCodes logs what is unexpected; expected failures (bad input, FORBIDDEN, ...) are not worth a log line.
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        result = await super().execute(*args, **kwargs)
+        # Some failures end the operation before ErrorCodes sees the result (ParserCache raises syntax
+        # errors while extensions are being entered), so shape once more here; shaping is idempotent.
+        if result.errors:
+            context = kwargs.get("context_value", args[2] if len(args) > 2 else None)
+            result.errors = [shape_error(error, _request_id(context)) for error in result.errors]
+        return result
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: StrawberryContext | None = None) -> None:
+        # shape_error logs what is unexpected; expected failures (bad input, FORBIDDEN, ...) are not worth a log line.
         for error in errors:
             if not isinstance(error.original_error, DomainError) and not _is_request_error(error):
                 logger.debug("GraphQL error before shaping: %s", error.message)
