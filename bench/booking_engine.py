@@ -107,7 +107,7 @@ async def _run(concurrency: int, user_ids: list[int], book_one: Callable[[int], 
     return time.perf_counter() - started
 
 
-async def bench(bookers: int, capacity: int, concurrency: int) -> dict[str, float | int | bool]:
+async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> dict[str, float | int | bool]:
     data_dir = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
     settings = Settings(data_dir=data_dir, pool_size=concurrency, pool_max_overflow=0)
     db = Database(settings)
@@ -130,10 +130,15 @@ async def bench(bookers: int, capacity: int, concurrency: int) -> dict[str, floa
         warm = concurrency * 2
         await _run(concurrency, users[:warm], service_booking)
         await _run(concurrency, users[warm : 2 * warm], reference_booking)
+        # Alternate the two paths in rounds, so that noise from a shared machine falls on both alike.
         measured = users[2 * warm :]
         half = len(measured) // 2
-        service_seconds = await _run(concurrency, measured[:half], service_booking)
-        reference_seconds = await _run(concurrency, measured[half : 2 * half], reference_booking)
+        service_users, reference_users = measured[:half], measured[half : 2 * half]
+        step = -(-half // rounds)
+        service_seconds = reference_seconds = 0.0
+        for start in range(0, half, step):
+            service_seconds += await _run(concurrency, service_users[start : start + step], service_booking)
+            reference_seconds += await _run(concurrency, reference_users[start : start + step], reference_booking)
         await pool.close()
 
         async with db.sessions() as session:
@@ -144,6 +149,7 @@ async def bench(bookers: int, capacity: int, concurrency: int) -> dict[str, floa
             "bookers_per_path": half,
             "capacity": capacity,
             "concurrency": concurrency,
+            "rounds": rounds,
             "service_bookings_per_s": round(service_rate, 1),
             "reference_bookings_per_s": round(reference_rate, 1),
             "ratio": round(service_rate / reference_rate, 3),
@@ -158,8 +164,11 @@ def main() -> None:
     parser.add_argument("--bookers", type=int, default=2000, help="bookers per path (default 2000)")
     parser.add_argument("--capacity", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating service/reference rounds")
     args = parser.parse_args()
-    result = asyncio.run(bench(args.bookers * 2 + 4 * args.concurrency, args.capacity, args.concurrency))
+    result = asyncio.run(
+        bench(args.bookers * 2 + 4 * args.concurrency, args.capacity, args.concurrency, args.rounds)
+    )
     print(f"service:   {result['service_bookings_per_s']:>8} bookings/s")
     print(f"reference: {result['reference_bookings_per_s']:>8} bookings/s")
     print(f"ratio:     {result['ratio']:>8}")

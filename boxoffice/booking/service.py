@@ -147,9 +147,9 @@ def ensure_open_for_booking(event: LockedEvent, now: datetime | None = None) -> 
 
 async def write_booking(
     conn: asyncpg.Connection, event: LockedEvent, user_id: int, quantity: int, status: BookingStatus
-) -> Booking:
+) -> asyncpg.Record:
     confirmed = status == BookingStatus.CONFIRMED
-    record = await conn.fetchrow(
+    return await conn.fetchrow(
         _WRITE_BOOKING_SQL,
         event.id,
         user_id,
@@ -158,7 +158,6 @@ async def write_booking(
         quantity if confirmed else 0,
         0 if confirmed else 1,
     )
-    return _booking(record)
 
 
 async def book(session: AsyncSession, event_id: int, user_id: int, quantity: int = 1) -> Booking:
@@ -168,7 +167,7 @@ async def book(session: AsyncSession, event_id: int, user_id: int, quantity: int
         async with driver_transaction(session) as conn:
             event = await lock_event(conn, event_id)
             ensure_open_for_booking(event)
-            return await write_booking(conn, event, user_id, quantity, decide(event, quantity))
+            record = await write_booking(conn, event, user_id, quantity, decide(event, quantity))
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "uq_bookings_active_user_event":
             raise Conflict("You already have an active booking for this event") from error
@@ -177,6 +176,8 @@ async def book(session: AsyncSession, event_id: int, user_id: int, quantity: int
         if error.constraint_name == "bookings_user_id_fkey":
             raise NotFound(f"User {user_id} does not exist") from error
         raise
+    # Built after COMMIT: nothing that can wait runs while the lock is held.
+    return _booking(record)
 
 
 async def promote(conn: asyncpg.Connection, event_id: int, free: int) -> Promotion:
