@@ -21,6 +21,7 @@ from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
 from boxoffice.db.session import Database
+from boxoffice.live import LiveHub
 from boxoffice.schema.root import build_schema
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is not None:
-            yield
+            try:
+                yield
+            finally:
+                await app.state.live_hub.close()
             return
         owned = Database(settings)
         try:
@@ -44,6 +48,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.database = owned
             yield
         finally:
+            # The hub listens on the database: it stops first.
+            await app.state.live_hub.close()
             await owned.close()
 
     app = FastAPI(title="Boxoffice", lifespan=lifespan)
@@ -51,6 +57,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.tokens = TokenCodec.from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).
+    app.state.live_hub = LiveHub()
 
     graphql = GraphQLRouter(
         build_schema(settings),

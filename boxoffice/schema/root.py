@@ -16,17 +16,19 @@ from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
 from boxoffice.config import Settings
 from boxoffice.schema.mutation import Mutation
 from boxoffice.schema.query import Query
+from boxoffice.schema.subscriptions import StreamErrorCodes, Subscription
 
 
 def build_schema(settings: Settings) -> BoxofficeSchema:
     return BoxofficeSchema(
         query=Query,
         mutation=Mutation,
-        # The Subscription root (boxoffice/schema/subscriptions.py) goes here.
-        subscription=None,
+        subscription=Subscription,
         extensions=[
             # First, so it sees the errors of every extension after it.
             ErrorCodes,
+            # The same shaping for each result a stream yields (subscriptions, operations over WebSocket).
+            StreamErrorCodes,
             # Factories: Strawberry builds fresh extension instances for every request.
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
