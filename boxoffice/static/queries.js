@@ -102,5 +102,7 @@ export const SET_USER_ROLE = `mutation SetUserRole($userId: ID!, $role: Role!) {
   setUserRole(userId: $userId, role: $role) { ${USER_FIELDS} }
 }`;
 
-// Not in the fixed contract: an admin-only user list. The admin page works without it.
-export const USERS = `query Users { users { ${USER_FIELDS} } }`;
+// Not in the fixed contract: an admin-only, Relay-style user list. The admin page works without it.
+export const USERS = `query Users($after: String) {
+  users(first: 100, after: $after) { edges { node { ${USER_FIELDS} } } pageInfo { hasNextPage endCursor } }
+}`;

@@ -41,6 +41,7 @@ class GraphQL:
 
     base_url: str
     token: str | None = None
+    email: str | None = None
 
     async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -57,7 +58,7 @@ class GraphQL:
             "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
             {"e": email, "p": password},
         )
-        return GraphQL(self.base_url, data["login"]["token"])
+        return GraphQL(self.base_url, data["login"]["token"], email)
 
     async def register(self, label: str) -> GraphQL:
         """Registers a fresh AUDIENCE user (unique email) and returns a client signed in as them."""
@@ -66,7 +67,7 @@ class GraphQL:
             "mutation($e: String!, $p: String!, $n: String!) { register(email: $e, password: $p, name: $n) { token } }",
             {"e": email, "p": "long-enough-password", "n": label.replace("-", " ").title()},
         )
-        return GraphQL(self.base_url, data["register"]["token"])
+        return GraphQL(self.base_url, data["register"]["token"], email)
 
     async def book(self, event_id: str, quantity: int) -> dict[str, Any]:
         data = await self(

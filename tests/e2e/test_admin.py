@@ -60,3 +60,22 @@ async def test_admin_runs_a_simulation_and_sees_the_report(browser: Browser, bas
     await screenshot(page, "admin-simulation-phone")
 
     await page.context.close()
+
+
+async def test_admin_changes_a_role_by_email(browser: Browser, base_url: str, api: GraphQL) -> None:
+    newcomer = await api.register("future-organizer")
+    page = await new_page(browser, base_url)
+    await sign_in_with_demo_button(page, "admin@example.com")
+    await page.get_by_role("link", name="Admin").click()
+
+    # The server lists users, so the field takes an email as well as an id.
+    await expect(page.get_by_label("User ID or email")).to_be_visible()
+    await expect(page.get_by_role("region", name="People", exact=True)).to_contain_text(newcomer.email or "")
+    await page.get_by_label("User ID or email").fill(newcomer.email or "")
+    await page.get_by_label("New role").select_option("ORGANIZER")
+    await page.get_by_role("button", name="Change role").click()
+    await expect(page.locator("#notices")).to_contain_text("is now Organizer")
+
+    me = await newcomer("{ me { role } }")
+    assert me["me"]["role"] == "ORGANIZER"
+    await page.context.close()

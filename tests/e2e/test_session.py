@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from .support import new_page, sign_in_with_demo_button
 
@@ -74,4 +74,43 @@ async def test_sign_in_page_offers_the_demo_logins(browser: Browser, base_url: s
     for name in ("Admin", "Organizer", "Alice", "Bob"):
         await expect(page.get_by_role("button", name=f"Sign in as {name}")).to_be_visible()
     await sign_in_with_demo_button(page, "alice@example.com")
+    await page.context.close()
+
+
+async def test_a_rejected_token_ends_the_session_with_a_notice(browser: Browser, base_url: str) -> None:
+    page = await new_page(browser, base_url)
+    await page.goto("/")
+    await page.evaluate(
+        """localStorage.setItem('boxoffice.session', JSON.stringify({
+            token: 'forged.token.value', expiresAt: '2999-01-01T00:00:00Z',
+            user: {id: '1', email: 'x@example.com', name: 'Mallory', role: 'ADMIN'}}))"""
+    )
+    await page.reload()
+    await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    await expect(page.locator("#notices")).to_contain_text("sign in again")
+    assert await page.evaluate("localStorage.getItem('boxoffice.session') === null")
+    await page.context.close()
+
+
+async def test_demo_buttons_step_aside_when_the_demo_data_is_missing(browser: Browser, base_url: str) -> None:
+    page = await new_page(browser, base_url)
+
+    # Pretend the server was started with --no-demo: the demo login is refused.
+    async def refuse_login(route: Route) -> None:
+        body = route.request.post_data or ""
+        if "mutation Login" not in body:
+            await route.continue_()
+            return
+        await route.fulfill(
+            json={
+                "data": None,
+                "errors": [{"message": "Wrong email or password.", "extensions": {"code": "UNAUTHENTICATED"}}],
+            }
+        )
+
+    await page.route("**/graphql", refuse_login)
+    await page.goto("/#/signin")
+    await page.get_by_role("button", name="Sign in as Alice").click()
+    await expect(page.get_by_text("started without the demo data")).to_be_visible()
+    await expect(page.get_by_role("button", name="Sign in as Alice")).to_have_count(0)
     await page.context.close()

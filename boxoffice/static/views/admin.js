@@ -138,8 +138,7 @@ function rolesSection() {
 
   async function load() {
     try {
-      const data = await graphql(USERS);
-      knownUsers = data.users;
+      knownUsers = await allUsers();
       whoField.querySelector('label').textContent = 'User ID or email';
       replace(suggestions, knownUsers.map((user) => h('option', { value: user.email }, user.name)));
       replace(userList, usersTable(knownUsers));
@@ -152,6 +151,20 @@ function rolesSection() {
   }
 
   return { element, load };
+}
+
+const MAX_USER_PAGES = 10; // 1,000 people is plenty for a picker; beyond that, IDs still work
+
+async function allUsers() {
+  const users = [];
+  let after = null;
+  for (let page = 0; page < MAX_USER_PAGES; page += 1) {
+    const data = await graphql(USERS, { after });
+    users.push(...data.users.edges.map((edge) => edge.node));
+    if (!data.users.pageInfo.hasNextPage) break;
+    after = data.users.pageInfo.endCursor;
+  }
+  return users;
 }
 
 function usersTable(users) {
