@@ -30,7 +30,14 @@ async def test_organizer_creates_and_publishes_an_event(browser: Browser, base_u
     drafts = page.locator("section", has=page.get_by_role("heading", name="Drafts"))
     draft = drafts.locator("li", has_text=title)
     await expect(draft).to_contain_text("Draft")
+    await expect(draft).to_contain_text("120 of 120 seats left")
     await screenshot(page, "organizer-draft-desktop")
+
+    # A second look: more seats before it goes on sale.
+    await draft.get_by_role("button", name="Edit").click()
+    await draft.get_by_label("Capacity (seats)").fill("150")
+    await draft.get_by_role("button", name="Save changes").click()
+    await expect(draft).to_contain_text("150 of 150 seats left")
 
     # Not public yet.
     await page.get_by_role("link", name="Events").click()
@@ -44,7 +51,7 @@ async def test_organizer_creates_and_publishes_an_event(browser: Browser, base_u
 
     await page.get_by_role("link", name="Events").click()
     card = page.locator("li.event-card", has_text=title)
-    await expect(card).to_contain_text("120 of 120 seats left")
+    await expect(card).to_contain_text("150 of 150 seats left")
     await expect(card).to_contain_text("Pier 9")
 
     await page.context.close()

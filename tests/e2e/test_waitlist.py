@@ -77,5 +77,17 @@ async def test_waitlisted_friend_moves_up_and_is_promoted_live(
     await bob.get_by_role("link", name="My bookings").click()
     await expect(bob.get_by_test_id("booking").filter(has_text=small_event["title"]).first).to_contain_text("Confirmed")
 
-    await alice.context.close()
-    await bob.context.close()
+    # The organizer sees who holds seats and who is waiting.
+    organizer = await new_page(browser, base_url)
+    await sign_in_with_demo_button(organizer, "organizer@example.com")
+    await organizer.get_by_role("link", name="Organizer").click()
+    item = organizer.locator("li.managed-event", has_text=small_event["title"])
+    await item.get_by_role("button", name="Show bookings").click()
+    confirmed = item.get_by_role("table").filter(has_text="Confirmed")
+    await expect(confirmed).to_contain_text("bob@example.com")
+    await expect(confirmed).not_to_contain_text("alice@example.com")
+    await expect(item).to_contain_text("Nobody is waiting")
+    await screenshot(organizer, "organizer-bookings-desktop")
+
+    for page in (alice, bob, organizer):
+        await page.context.close()

@@ -150,7 +150,7 @@ export function renderEvent(outlet, { id }) {
         event.myBooking = booking;
         announce(booking.status === 'CONFIRMED'
           ? `Booked: ${plural(booking.quantity, 'ticket')} confirmed.`
-          : `You are on the waiting list, place ${booking.waitlistPosition} in line.`);
+          : 'You joined the waiting list. Your place in line is shown below and moves up as others leave.');
         drawBooking();
       }, bookingErrors);
     });

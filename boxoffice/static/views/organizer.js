@@ -9,9 +9,9 @@ import { confirmingButton, errorBox, loading, pageHeading, statusBadge, whileBus
 import { eventForm } from './event-form.js';
 
 const GROUPS = [
-  { key: 'drafts', title: 'Drafts' },
-  { key: 'published', title: 'Published' },
-  { key: 'cancelled', title: 'Cancelled' },
+  { key: 'drafts', title: 'Drafts', empty: 'No drafts.' },
+  { key: 'published', title: 'Published', empty: 'No published events.' },
+  { key: 'cancelled', title: 'Cancelled', empty: 'No cancelled events.' },
 ];
 
 export function renderOrganizer(outlet) {
@@ -50,11 +50,11 @@ export function renderOrganizer(outlet) {
     const me = data.me ?? currentUser();
     const mine = (connection) => connection.edges.map((edge) => edge.node)
       .filter((event) => isAdmin || event.organizer?.id === me?.id);
-    replace(eventsArea, GROUPS.map(({ key, title }) => {
+    replace(eventsArea, GROUPS.map(({ key, title, empty }) => {
       const events = mine(data[key]);
       return h('section', { class: 'managed-group', 'aria-labelledby': `group-${key}` },
         h('h2', { id: `group-${key}` }, `${title} (${events.length})`),
-        events.length === 0 ? h('p', { class: 'empty' }, `No ${title.toLowerCase()} events.`) : h('ul', { class: 'stack' }, events.map(managedEvent)),
+        events.length === 0 ? h('p', { class: 'empty' }, empty) : h('ul', { class: 'stack' }, events.map(managedEvent)),
         data[key].pageInfo.hasNextPage ? h('p', { class: 'hint' }, 'Showing the first 50.') : null);
     }));
   }
