@@ -33,13 +33,3 @@ export function replace(parent, ...children) {
   parent.replaceChildren();
   return append(parent, children);
 }
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-export function svg(tag, attributes = {}, ...children) {
-  const element = document.createElementNS(SVG_NS, tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value != null) element.setAttribute(key, String(value));
-  }
-  return append(element, children);
-}
