@@ -68,6 +68,9 @@ async def test_main_pages(
 ) -> None:
     viewport: ViewportSize = VIEWPORTS[size]
     page = await new_page(browser, base_url, viewport)
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and script_errors.append(message.text))
 
     await visit(page, "/#/signin", "Sign in")
     await screenshot(page, f"signin-{size}")
@@ -85,4 +88,5 @@ async def test_main_pages(
         await visit(page, path, heading)
         await screenshot(page, f"{name}-{size}")
         await assert_no_sideways_scroll(page)
+    assert script_errors == [], "the pages should run without script errors"
     await page.context.close()
