@@ -45,6 +45,7 @@ class Context(BaseContext):
         self.session = session
         self.connection = connection
         self.request_id = uuid.uuid4().hex
+        self._long_lived = connection.scope["type"] == "websocket"
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
         self._session_lock = asyncio.Lock()
         self._user_lookup: asyncio.Task[User | None] | None = None
@@ -55,7 +56,13 @@ class Context(BaseContext):
     ) -> T:
         """Run one service or query function on this request's session, one at a time."""
         async with self._session_lock:
-            return await operation(self.session, *args, **kwargs)
+            try:
+                return await operation(self.session, *args, **kwargs)
+            finally:
+                if self._long_lived:
+                    # A WebSocket context lives as long as the connection: never hold a pooled
+                    # connection between operations (commit ends the read transaction and returns it).
+                    await self.session.commit()
 
     async def release_connection(self) -> None:
         """End the session's read-only transaction so its pooled connection is free during long work."""
