@@ -76,8 +76,8 @@ def print_report(label: str, report: dict[str, Any]) -> None:
 async def bench_graphql(settings: Settings, database: Database, users: int, capacity: int) -> dict[str, Any]:
     """The same run through `simulateBookings` as an ADMIN, timed from the request to the report."""
     import httpx
-    from boxoffice.app import create_app
 
+    from boxoffice.app import create_app
     from boxoffice.auth.passwords import hash_password
 
     async with database.engine.begin() as connection:
@@ -86,7 +86,7 @@ async def bench_graphql(settings: Settings, database: Database, users: int, capa
                 "INSERT INTO users (email, name, role, password_hash) VALUES (:email, 'Bench admin', 'ADMIN', :hash) "
                 "ON CONFLICT DO NOTHING"
             ),
-            {"email": BENCH_ADMIN_EMAIL, "hash": hash_password(BENCH_ADMIN_PASSWORD)},
+            {"email": BENCH_ADMIN_EMAIL, "hash": await hash_password(BENCH_ADMIN_PASSWORD, settings.bcrypt_rounds)},
         )
     event_id = await create_event(database, capacity)
     app = create_app(settings=settings, database=database)

@@ -70,14 +70,24 @@ class PurgeResult:
 
 @asynccontextmanager
 async def simulation_guard(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Held for a whole simulation run so that no purge deletes its users meanwhile; many runs may share it."""
+    """Held for a whole simulation run so that no purge deletes its users meanwhile; many runs may share it.
+
+    A session-level lock outside any transaction: an open transaction would pin the oldest visible row
+    version for the whole run, and the hot event row's dead versions could then never be pruned, slowing
+    every booking down as the run goes on.
+    """
     async with engine.connect() as connection:
-        # A transaction-level lock ends with the transaction even if the run fails half way.
-        await connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _SYNTHETIC_LOCK_KEY})
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("SELECT pg_advisory_lock_shared(:key)"), {"key": _SYNTHETIC_LOCK_KEY})
         try:
             yield
         finally:
-            await connection.rollback()
+            try:
+                await autocommit.execute(text("SELECT pg_advisory_unlock_shared(:key)"), {"key": _SYNTHETIC_LOCK_KEY})
+            except BaseException:
+                # Closing the connection for good releases the lock; it must not go back to the pool holding it.
+                await connection.invalidate()
+                raise
 
 
 async def create_synthetic_users(engine: AsyncEngine, count: int) -> list[int]:
