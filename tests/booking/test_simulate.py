@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,3 +120,30 @@ async def test_purge_with_nothing_to_purge(session: AsyncSession, make_user: Use
     assert (result.users, result.events, result.promoted) == (0, 0, 0)
     assert (await session.execute(text("SELECT count(*) FROM users"))).scalar_one() == 1
     assert real.id
+
+
+async def test_purge_during_a_simulation_waits_for_it_and_keeps_invariants(
+    db: Database, make_event: EventFactory
+) -> None:
+    event = await make_event(capacity=10)
+    running = asyncio.create_task(simulate_bookings(db, event.id, 2_000, MAX_USERS))
+    # Purge only once the run is under way: its users exist and it holds the simulation guard.
+    async with db.sessions() as watching:
+        for _ in range(500):
+            if await _synthetic_users(watching) and not running.done():
+                break
+            await watching.commit()
+            await asyncio.sleep(0.01)
+
+    async with db.sessions() as purging:
+        result = await purge_synthetic_users(purging)
+    report = await running
+
+    # The purge waited for the whole run, then removed every one of its users and bookings.
+    assert (report.confirmed, report.waitlisted, report.failed) == (10, 1_990, 0)
+    assert result.users == 2_000
+    async with db.sessions() as session:
+        assert await _synthetic_users(session) == 0
+        assert (await check_invariants(session, [event.id])).ok
+        counters = (await session.execute(select(Event.seats_remaining, Event.waitlist_count))).one()
+        assert tuple(counters) == (10, 0)
