@@ -15,9 +15,10 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 
@@ -25,6 +26,8 @@ from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.config import Settings
 from boxoffice.db.migrate import migrate
 from boxoffice.db.session import Database, describe_url
+
+T = TypeVar("T")
 
 BENCH_ADMIN_EMAIL = "bench-admin@example.com"
 BENCH_ADMIN_PASSWORD = "bench-admin-password"
@@ -151,11 +154,20 @@ async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         await database.close()
 
 
+def _event_loop_runner() -> Callable[[Coroutine[Any, Any, T]], T]:
+    """uvloop when installed, as under `boxoffice serve` (uvicorn picks it), else the standard loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as tmp:
         # With DATABASE_URL set that server is used as is; else the embedded one lives and dies with this run.
-        report = asyncio.run(run(args, Path(tmp)))
+        report = _event_loop_runner()(run(args, Path(tmp)))
     print(json.dumps(report))
 
 
