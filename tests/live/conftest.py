@@ -135,7 +135,11 @@ Subscribe = Callable[..., Awaitable[Subscription]]
 async def open_subscription(
     url: str, query: str, variables: dict[str, Any] | None = None, token: str | None = None, **connect_options: Any
 ) -> Subscription:
-    socket_ = await connect(url, subprotocols=["graphql-transport-ws"], **connect_options)  # type: ignore[list-item]
+    socket_ = await connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        **connect_options,
+    )
     payload = {"Authorization": f"Bearer {token}"} if token else {}
     await socket_.send(json.dumps({"type": "connection_init", "payload": payload}))
     ack = json.loads(await asyncio.wait_for(socket_.recv(), 10))
