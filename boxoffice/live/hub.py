@@ -230,6 +230,9 @@ class LiveHub:
         return {
             "event_subscribers": sum(len(group) for group in self._event_subscribers.values()),
             "booking_subscribers": sum(len(group) for group in self._booking_subscribers.values()),
+            "booking_subscribers_ready": sum(
+                1 for group in self._booking_subscribers.values() for subscriber in group if subscriber.baseline
+            ),
             "feeds": len(self._feeds),
             "notifications": self.notifications,
             "dropped": self.dropped,
