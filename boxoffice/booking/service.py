@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.db.driver import driver_transaction
+from boxoffice.db.driver import driver_connection, driver_transaction
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING, Booking, BookingStatus, EventStatus
 from boxoffice.errors import BadUserInput, Conflict, NotFound
 
@@ -162,9 +162,15 @@ async def write_booking(
 
 async def book(session: AsyncSession, event_id: int, user_id: int, quantity: int = 1) -> Booking:
     """Book `quantity` seats for `user_id`: CONFIRMED if they are free and nobody waits, else WAITLISTED."""
+    async with driver_connection(session) as conn:
+        return await book_on(conn, event_id, user_id, quantity)
+
+
+async def book_on(conn: asyncpg.Connection, event_id: int, user_id: int, quantity: int = 1) -> Booking:
+    """`book` on a connection already in hand (simulation workers keep one for many bookers); its own transaction."""
     validate_quantity(quantity)
     try:
-        async with driver_transaction(session) as conn:
+        async with conn.transaction():
             event = await lock_event(conn, event_id)
             ensure_open_for_booking(event)
             record = await write_booking(conn, event, user_id, quantity, decide(event, quantity))

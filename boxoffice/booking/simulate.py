@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.service import book, ensure_open_for_booking, lock_event
+from boxoffice.booking.service import book_on, ensure_open_for_booking, lock_event
 from boxoffice.booking.synthetic import create_synthetic_users, simulation_guard
-from boxoffice.db.driver import driver_transaction
+from boxoffice.db.driver import driver_connection, driver_transaction
 from boxoffice.db.models import BookingStatus
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, DomainError
@@ -66,10 +66,11 @@ async def _ensure_bookable(database: Database, event_id: int) -> None:
 
 
 async def _worker(database: Database, event_id: int, bookers: Iterator[int], tally: _Tally) -> None:
-    async with database.session() as session:
+    # One pooled connection per worker for all its bookers; each booking is still its own transaction.
+    async with database.session() as session, driver_connection(session) as conn:
         for user_id in bookers:
             try:
-                booking = await book(session, event_id, user_id)
+                booking = await book_on(conn, event_id, user_id)
             except DomainError as error:
                 # A booker that fails is part of the report, not the end of the run.
                 tally.failed += 1

@@ -15,17 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @asynccontextmanager
-async def driver_transaction(session: AsyncSession) -> AsyncIterator[asyncpg.Connection]:
-    """One business operation on the raw connection: everything inside commits together or not at all."""
+async def driver_connection(session: AsyncSession) -> AsyncIterator[asyncpg.Connection]:
+    """The session's pooled asyncpg connection, handed back to the pool on exit."""
     if session.in_transaction():
         # A read the request made earlier (the current user, say): no writes, no locks; end it.
         await session.commit()
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
     try:
-        async with driver.transaction():
-            yield driver
+        yield raw.driver_connection
     finally:
         # SQLAlchemy's own transaction never started on the wire; this just hands the connection back.
         await session.commit()
+
+
+@asynccontextmanager
+async def driver_transaction(session: AsyncSession) -> AsyncIterator[asyncpg.Connection]:
+    """One business operation on the raw connection: everything inside commits together or not at all."""
+    async with driver_connection(session) as driver, driver.transaction():
+        yield driver
