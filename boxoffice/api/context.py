@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -21,6 +22,9 @@ from boxoffice.db.session import Database
 from boxoffice.errors import Unauthenticated
 from boxoffice.events.service import Viewer
 from boxoffice.resolvers.loaders import Loaders
+
+# How long a WebSocket connection trusts its last look at the caller's account.
+_LONG_LIVED_USER_TTL_SECONDS = 5.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -49,6 +53,7 @@ class Context(BaseContext):
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
         self._session_lock = asyncio.Lock()
         self._user_lookup: asyncio.Task[User | None] | None = None
+        self._user_looked_up_at = 0.0
         self.loaders = Loaders(self)
 
     async def call(
@@ -94,10 +99,14 @@ class Context(BaseContext):
     async def current_user(self) -> User | None:
         """The signed-in caller, None when no token was sent; a token that was sent but is bad is UNAUTHENTICATED.
 
-        Looked up once per request (concurrent callers share the lookup).
+        Looked up once per request (concurrent callers share the lookup); on a WebSocket, whose context lasts
+        as long as the connection, again once the last lookup is a few seconds old, so a role change or a
+        deleted account also reaches open connections.
         """
-        if self._user_lookup is None:
+        stale = self._long_lived and time.monotonic() - self._user_looked_up_at > _LONG_LIVED_USER_TTL_SECONDS
+        if self._user_lookup is None or stale:
             self._user_lookup = asyncio.ensure_future(self._lookup_user())
+            self._user_looked_up_at = time.monotonic()
         # Shielded: one cancelled field must not cancel the lookup the other fields are waiting on.
         return await asyncio.shield(self._user_lookup)
 
