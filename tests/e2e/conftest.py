@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from .support import GraphQL
 
@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_TIMEOUT_S = 180  # the first start runs initdb for the embedded PostgreSQL
 SERVER_STOP_TIMEOUT_S = 60
+# Live updates arrive in well under a second, but CI shares two cores with the server, PostgreSQL and Chromium.
+expect.set_options(timeout=15_000)
 
 
 def running_in_ci() -> bool:
