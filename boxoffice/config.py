@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
 
     simulate_max_users: int = Field(default=20_000, ge=1)
+    # Off: simulated (synthetic) bookings commit without waiting for the WAL flush; see booking/simulate.py.
+    simulate_durable_commits: bool = False
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     max_query_depth: int = Field(default=10, ge=2)

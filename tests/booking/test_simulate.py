@@ -77,6 +77,21 @@ async def test_thousand_bookers_on_ten_seats(db: Database, session: AsyncSession
     assert await _synthetic_users(session) == 1_000
 
 
+async def test_simulation_connections_go_back_to_the_pool_waiting_for_the_flush_again(
+    db: Database, make_event: EventFactory
+) -> None:
+    event = await make_event(capacity=10)
+    await simulate_bookings(db, event.id, 200, MAX_USERS)
+    # Hold every pooled connection at once, so the simulation's own are among them.
+    connections = [await db.engine.connect() for _ in range(db.pool_capacity)]
+    try:
+        settings = [(await c.execute(text("SHOW synchronous_commit"))).scalar_one() for c in connections]
+    finally:
+        for connection in connections:
+            await connection.close()
+    assert settings == ["on"] * db.pool_capacity
+
+
 async def test_purge_removes_synthetic_users_and_promotes_real_ones_behind_them(
     db: Database, session: AsyncSession, make_event: EventFactory, make_user: UserFactory
 ) -> None:
