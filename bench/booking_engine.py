@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+from event_loop import event_loop_runner
 from sqlalchemy import text
 
 from boxoffice.booking.invariants import check_invariants
@@ -166,7 +167,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5, help="alternating service/reference rounds")
     args = parser.parse_args()
-    result = asyncio.run(
+    result = event_loop_runner()(
         bench(args.bookers * 2 + 4 * args.concurrency, args.capacity, args.concurrency, args.rounds)
     )
     print(f"service:   {result['service_bookings_per_s']:>8} bookings/s")

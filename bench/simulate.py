@@ -9,17 +9,16 @@ printed is the report as JSON. This is a measurement, not a test: it asserts not
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from event_loop import event_loop_runner
 from sqlalchemy import text
 
 from boxoffice.booking.simulate import simulate_bookings
@@ -154,20 +153,11 @@ async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         await database.close()
 
 
-def _event_loop_runner() -> Callable[[Coroutine[Any, Any, T]], T]:
-    """uvloop when installed, as under `boxoffice serve` (uvicorn picks it), else the standard loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run
-    return uvloop.run
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="boxoffice-bench-") as tmp:
         # With DATABASE_URL set that server is used as is; else the embedded one lives and dies with this run.
-        report = _event_loop_runner()(run(args, Path(tmp)))
+        report = event_loop_runner()(run(args, Path(tmp)))
     print(json.dumps(report))
 
 
