@@ -120,8 +120,8 @@ async def make_users(db: Database, count: int, prefix: str = "bulk") -> list[int
         rows = await connection.execute(
             text(
                 "INSERT INTO users (email, name, role, password_hash) "
-                "SELECT :prefix || n || '@example.com', 'Bulk ' || n, 'AUDIENCE', 'x' FROM generate_series(1, :count) n "
-                "RETURNING id"
+                "SELECT :prefix || n || '@example.com', 'Bulk ' || n, 'AUDIENCE', 'x' "
+                "FROM generate_series(1, :count) n RETURNING id"
             ),
             {"prefix": prefix, "count": count},
         )
