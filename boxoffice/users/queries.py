@@ -36,11 +36,6 @@ async def list_users(session: AsyncSession, *, first: int, after: str | None, ma
     """Real (non-synthetic) users in id order; the cursor is the last id seen."""
     if not 1 <= first <= max_page_size:
         raise BadUserInput(f"first must be between 1 and {max_page_size}, got {first}")
-    query = (
-        select(User)
-        .where(User.synthetic.is_(False), User.id > _after_id(after))
-        .order_by(User.id)
-        .limit(first + 1)
-    )
+    query = select(User).where(User.synthetic.is_(False), User.id > _after_id(after)).order_by(User.id).limit(first + 1)
     users = list((await session.execute(query)).scalars())
     return UserPage(users[:first], has_next_page=len(users) > first)

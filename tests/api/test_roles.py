@@ -68,7 +68,7 @@ EVENT_INPUT = {"title": "New show", "venue": "Hall", "startsAt": "2031-01-01T20:
 CASES = [
     Case(
         "register",
-        "mutation { register(email: \"fresh@example.com\", password: \"long enough\", name: \"Fresh\") { token } }",
+        'mutation { register(email: "fresh@example.com", password: "long enough", name: "Fresh") { token } }',
         lambda w: {},
         _everyone(OK),
     ),
@@ -86,7 +86,7 @@ CASES = [
     ),
     Case(
         "updateEvent published",
-        "mutation($id: ID!) { updateEvent(id: $id, input: {title: \"Renamed\"}) { title } }",
+        'mutation($id: ID!) { updateEvent(id: $id, input: {title: "Renamed"}) { title } }',
         lambda w: {"id": str(w.published.id)},
         _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
     ),

@@ -34,7 +34,7 @@ async def test_connection_init_payload_carries_the_token(db, api_settings) -> No
             registered = client.post(
                 "/graphql",
                 json={
-                    "query": "mutation($e: String!) { register(email: $e, password: \"long enough\", name: \"Ws\") "
+                    "query": 'mutation($e: String!) { register(email: $e, password: "long enough", name: "Ws") '
                     "{ token } }",
                     "variables": {"e": email},
                 },

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0002'
-down_revision: str | None = '0001'
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Kept in step with boxoffice/live/channels.py.
-CHANNEL = 'boxoffice_events'
+CHANNEL = "boxoffice_events"
 
 # Row level on events: writers update one event at a time, and the WHEN clause is evaluated without
 # entering PL/pgSQL, so an update that changes nothing visible (updated_at only) costs nothing.
@@ -97,8 +97,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ('insert', 'update', 'delete'):
-        op.execute(f'DROP TRIGGER IF EXISTS boxoffice_bookings_notify_{name} ON bookings')
-    op.execute('DROP FUNCTION IF EXISTS boxoffice_notify_bookings()')
-    op.execute('DROP TRIGGER IF EXISTS boxoffice_events_notify ON events')
-    op.execute('DROP FUNCTION IF EXISTS boxoffice_notify_event()')
+    for name in ("insert", "update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS boxoffice_bookings_notify_{name} ON bookings")
+    op.execute("DROP FUNCTION IF EXISTS boxoffice_notify_bookings()")
+    op.execute("DROP TRIGGER IF EXISTS boxoffice_events_notify ON events")
+    op.execute("DROP FUNCTION IF EXISTS boxoffice_notify_event()")
