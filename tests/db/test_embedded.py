@@ -11,6 +11,7 @@ import psutil
 
 from boxoffice.config import Settings
 from boxoffice.db.session import resolve_database_url
+from tests.servers import postgres_processes
 
 # A process that takes a handle on the embedded server, runs one statement and reports the server's pid.
 _CLIENT = textwrap.dedent(
@@ -37,15 +38,6 @@ def _client(data_dir: Path, sql: str, hold_seconds: float = 0.0) -> subprocess.P
     )
 
 
-def _servers_on(data_dir: Path) -> list[psutil.Process]:
-    pgdata = str((data_dir / "postgres").resolve())
-    found = []
-    for process in psutil.process_iter(["name", "cmdline"]):
-        if process.info["name"] == "postgres" and pgdata in " ".join(process.info["cmdline"] or []):
-            found.append(process)
-    return found
-
-
 def _is_gone(pid: int) -> bool:
     """Stopped: no such process, or a zombie left for a parent (pid 1 in a container) that never reaps it."""
     try:
@@ -60,7 +52,7 @@ def test_two_processes_starting_at_once_share_one_server_and_the_last_one_out_st
     assert [client.returncode for client in clients] == [0, 0], [err for _, err in outputs]
     pids = {int(out.split()[-1]) for out, _ in outputs}
     assert len(pids) == 1, "both processes must have used the same server"
-    assert _servers_on(tmp_path) == []
+    assert postgres_processes(tmp_path) == []
     assert _is_gone(pids.pop())
 
 
@@ -71,7 +63,7 @@ def test_the_server_and_its_data_are_reused_across_runs(tmp_path: Path) -> None:
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert " 42 (1 row)" in out
-    assert _servers_on(tmp_path) == []
+    assert postgres_processes(tmp_path) == []
 
 
 def test_with_database_url_set_nothing_is_started(tmp_path: Path) -> None:

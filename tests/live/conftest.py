@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,15 +22,10 @@ from boxoffice.config import Settings
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.live import LiveConfig, LiveHub
+from tests.servers import free_port
 
 # Short, so the slow-client test does not wait long for its drop.
 TEST_LIVE_CONFIG = LiveConfig(send_timeout=1.5, feed_linger=0.5)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -14,7 +14,8 @@ from boxoffice.booking.invariants import check_invariants
 from boxoffice.db.models import Event, User
 from boxoffice.db.session import Database
 from boxoffice.seed.demo import SMALL_EVENT_TITLE
-from tests.serve.conftest import TEST_BCRYPT_ROUNDS, boxoffice_command
+from tests.serve.conftest import TEST_BCRYPT_ROUNDS
+from tests.servers import boxoffice_command
 
 
 async def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

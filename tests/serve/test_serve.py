@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.serve.conftest import BOOK, REGISTER, graphql, login, postgres_processes
+from tests.serve.conftest import BOOK, REGISTER, graphql, login
+from tests.servers import postgres_processes
 
 DEMO_LOGINS = {
     "admin@example.com": ("admin123", "ADMIN"),

@@ -12,7 +12,8 @@ import psutil
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.config import Settings
 from boxoffice.db.session import Database
-from tests.serve.conftest import BOOK, REGISTER, graphql, login, postgres_processes
+from tests.serve.conftest import BOOK, REGISTER, graphql, login
+from tests.servers import postgres_processes
 
 FANS = 200
 CAPACITY = 20
