@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
 
 from boxoffice.api.context import Context
 from boxoffice.auth.permissions import ManagesEvent, requires
+from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.errors import NotFound
 from boxoffice.schema.enums import BookingStatus, EventStatus, Role
@@ -176,6 +178,10 @@ class SimulationReport:
     duration_ms: float
     bookings_per_second: float
     overbooked: bool
+
+    @classmethod
+    def from_result(cls, result: SimulationResult) -> SimulationReport:
+        return cls(**{**dataclasses.asdict(result), "event_id": strawberry.ID(str(result.event_id))})
 
 
 @strawberry.input
