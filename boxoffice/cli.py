@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import dataclasses
 import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
@@ -116,13 +117,29 @@ def serve(args: argparse.Namespace) -> int:
         print("  press Ctrl-C to stop", flush=True)
         # Each worker's app opens its own pool on its own event loop and joins the embedded server; with
         # several workers uvicorn needs an import string anyway.
-        uvicorn.run("boxoffice.app:create_app", factory=True, workers=args.workers, host=args.host, port=args.port)
+        uvicorn.run(
+            "boxoffice.app:create_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_config=_log_config(),
+        )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for
     finally:
         asyncio.run(database.close())
         print("Boxoffice stopped", flush=True)
     return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus Boxoffice's own loggers (request ids of masked errors, dropped subscribers)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["boxoffice"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:

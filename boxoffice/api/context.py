@@ -60,17 +60,17 @@ class Context(BaseContext):
         self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run one service or query function on this request's session, one at a time."""
+        if self._long_lived:
+            # A WebSocket context lives as long as the connection, while its operations come and go and are
+            # cancelled mid-read when a client completes them: each call gets its own short session, so a
+            # cancelled one cannot leave a shared session unusable, and no pooled connection is held between.
+            async with self.database.sessions() as session:
+                return await operation(session, *args, **kwargs)
         async with self._session_lock:
-            try:
-                return await operation(self.session, *args, **kwargs)
-            finally:
-                if self._long_lived:
-                    # A WebSocket context lives as long as the connection: never hold a pooled
-                    # connection between operations (commit ends the read transaction and returns it).
-                    await self.session.commit()
+            return await operation(self.session, *args, **kwargs)
 
     async def release_connection(self) -> None:
-        """End the session's read-only transaction so its pooled connection is free during long work."""
+        """End the request session's read-only transaction so its pooled connection is free during long work."""
         async with self._session_lock:
             await self.session.commit()
 

@@ -21,7 +21,6 @@ from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
 from boxoffice.events.service import get_event
 from boxoffice.live.hub import LiveHub
 from boxoffice.live.snapshots import BookingView, EventState
-from boxoffice.live.subscribers import Subscriber
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingType, EventType, Info
 
@@ -75,13 +74,6 @@ def _prime_event_state(context: Context, state: EventState, user_id: int | None)
         context.loaders.my_booking.prime(state.event.id, None, force=True)
 
 
-async def _after_push(context: Context, subscriber: Subscriber) -> None:
-    subscriber.sending_since = None
-    # A field outside what was primed may have opened a transaction on the connection's session.
-    if context.session.in_transaction():
-        await context.release_connection()
-
-
 async def _event_stream(context: Context, hub: LiveHub, event_id: int) -> AsyncGenerator[EventType, None]:
     user = await context.current_user()
     user_id = user.id if user else None
@@ -92,7 +84,7 @@ async def _event_stream(context: Context, hub: LiveHub, event_id: int) -> AsyncG
             _prime_event_state(context, state, user_id)
             subscriber.sending_since = loop.time()
             yield EventType.from_model(state.event)
-            await _after_push(context, subscriber)
+            subscriber.sending_since = None
 
 
 async def _booking_stream(context: Context, hub: LiveHub, user: User) -> AsyncGenerator[BookingType, None]:
@@ -108,7 +100,7 @@ async def _booking_stream(context: Context, hub: LiveHub, user: User) -> AsyncGe
             context.loaders.users.prime(user.id, user, force=True)
             subscriber.sending_since = loop.time()
             yield BookingType.from_model(push.view.booking)
-            await _after_push(context, subscriber)
+            subscriber.sending_since = None
 
 
 @strawberry.type
@@ -123,8 +115,6 @@ class Subscription:
         await context.call(get_event, event_key, await context.viewer())
         hub = _hub(context)
         await hub.ensure_started(context.database)
-        # The subscription lives for hours: it must not keep the connection's session in a transaction.
-        await context.release_connection()
         return _event_stream(context, hub, event_key)
 
     @strawberry.subscription(
@@ -136,5 +126,4 @@ class Subscription:
         user = await context.require_user()
         hub = _hub(context)
         await hub.ensure_started(context.database)
-        await context.release_connection()
         return _booking_stream(context, hub, user)
