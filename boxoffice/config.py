@@ -52,10 +52,6 @@ class Settings(BaseSettings):
             raise ValueError("BOXOFFICE_JWT_SECRET must be set to a real secret in production")
         return self
 
-    @property
-    def uses_embedded_database(self) -> bool:
-        return self.database_url is None
-
 
 @lru_cache
 def get_settings() -> Settings:

@@ -40,7 +40,6 @@ class LockedEvent:
 @dataclass(frozen=True, slots=True)
 class Promotion:
     booking_ids: list[int]
-    user_ids: list[int]
     seats: int
 
 
@@ -72,7 +71,7 @@ _WRITE_BOOKING_SQL = f"""
 """
 
 _BOOKING_EVENT_SQL = "SELECT event_id FROM bookings WHERE id = $1"
-_READ_BOOKING_SQL = f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE id = $1"
+_READ_BOOKING_SQL = "SELECT user_id, quantity, status FROM bookings WHERE id = $1"
 
 _CANCEL_BOOKING_SQL = f"""
     UPDATE bookings
@@ -83,7 +82,7 @@ _CANCEL_BOOKING_SQL = f"""
 
 # At most `free` bookings can be promoted (each takes at least one seat), so only that many are read.
 _WAITLIST_HEAD_SQL = """
-    SELECT id, user_id, sum(quantity) OVER (ORDER BY waitlist_seq) AS seats_through
+    SELECT id, sum(quantity) OVER (ORDER BY waitlist_seq) AS seats_through
       FROM bookings
      WHERE event_id = $1 AND status = 'WAITLISTED'
      ORDER BY waitlist_seq
@@ -189,14 +188,14 @@ async def book_on(conn: asyncpg.Connection, event_id: int, user_id: int, quantit
 async def promote(conn: asyncpg.Connection, event_id: int, free: int) -> Promotion:
     """Confirm waitlisted bookings from the head of the line while the head fits in `free` seats."""
     if free <= 0:
-        return Promotion([], [], 0)
+        return Promotion([], 0)
     heads = await conn.fetch(_WAITLIST_HEAD_SQL, event_id, free)
     fitting = [head for head in heads if head["seats_through"] <= free]
     if not fitting:
-        return Promotion([], [], 0)
+        return Promotion([], 0)
     ids = [head["id"] for head in fitting]
     await conn.execute(_PROMOTE_SQL, ids)
-    return Promotion(ids, [head["user_id"] for head in fitting], int(fitting[-1]["seats_through"]))
+    return Promotion(ids, int(fitting[-1]["seats_through"]))
 
 
 async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None = None) -> Booking:
@@ -210,15 +209,15 @@ async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None
             raise NotFound(f"Booking {booking_id} does not exist")
         event = await lock_event(conn, event_id)
         # Re-read under the lock: bookings only change under their event's lock.
-        current = _booking(await conn.fetchrow(_READ_BOOKING_SQL, booking_id))
-        if owner_id is not None and current.user_id != owner_id:
+        current = await conn.fetchrow(_READ_BOOKING_SQL, booking_id)
+        if owner_id is not None and current["user_id"] != owner_id:
             raise NotFound(f"Booking {booking_id} does not exist")
-        if current.status == BookingStatus.CANCELLED:
+        if current["status"] == BookingStatus.CANCELLED:
             raise Conflict("This booking is already cancelled")
-        cancelled = _booking(await conn.fetchrow(_CANCEL_BOOKING_SQL, booking_id))
+        cancelled = await conn.fetchrow(_CANCEL_BOOKING_SQL, booking_id)
         seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
-        if current.status == BookingStatus.CONFIRMED:
-            seats_remaining += current.quantity
+        if current["status"] == BookingStatus.CONFIRMED:
+            seats_remaining += current["quantity"]
         else:
             waitlist_count -= 1
         # Either way the line may move: freed seats, or a head that did not fit has left and the next one might.
@@ -226,7 +225,8 @@ async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None
         seats_remaining -= promotion.seats
         waitlist_count -= len(promotion.booking_ids)
         await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
-        return cancelled
+    # Built after COMMIT, as in book_on: nothing that can wait runs while the lock is held.
+    return _booking(cancelled)
 
 
 async def resize(conn: asyncpg.Connection, event: LockedEvent, capacity: int) -> Promotion:

