@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.booking.ledger import new_event
 from boxoffice.config import Settings
 from boxoffice.db.embedded import EmbeddedPostgres
 from boxoffice.db.migrate import migrate
@@ -80,7 +81,7 @@ def make_user(db: Database) -> UserFactory:
         user = User(
             email=email or f"user{n}@example.com",
             name=name or f"User {n}",
-            role=role.value,
+            role=role,
             password_hash="not-a-real-hash",
         )
         async with db.sessions() as s, s.begin():
@@ -96,16 +97,13 @@ def make_event(db: Database, make_user: UserFactory) -> EventFactory:
         capacity: int = 10, status: EventStatus = EventStatus.PUBLISHED, organizer: User | None = None
     ) -> Event:
         organizer = organizer or await make_user(Role.ORGANIZER)
-        event = Event(
+        event = new_event(
             organizer_id=organizer.id,
             title="Test concert",
-            description="",
             venue="Main hall",
             starts_at=datetime.now(UTC) + timedelta(days=30),
             capacity=capacity,
-            seats_remaining=capacity,
-            waitlist_count=0,
-            status=status.value,
+            status=status,
         )
         async with db.sessions() as s, s.begin():
             s.add(event)

@@ -13,12 +13,12 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.booking.service import waitlist_positions
+from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Event, User
 from boxoffice.db.session import Database
 
 _FRESH = {"populate_existing": True}
-_ACTIVE = [status.value for status in ACTIVE_BOOKING_STATUSES]
+_ACTIVE = frozenset(ACTIVE_BOOKING_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class UserBookings:
 
 async def _with_positions(session: AsyncSession, bookings: Iterable[Booking]) -> list[BookingView]:
     bookings = list(bookings)
-    waiting = [b.id for b in bookings if b.status == BookingStatus.WAITLISTED.value]
+    waiting = [b.id for b in bookings if b.status is BookingStatus.WAITLISTED]
     positions = await waitlist_positions(session, waiting)
     return [BookingView(b, positions.get(b.id)) for b in bookings]
 

@@ -99,7 +99,7 @@ def make_account(db: Database) -> Callable[..., Awaitable[User]]:
         user = User(
             email=email or f"account{n}@example.com",
             name=f"Account {n}",
-            role=role.value,
+            role=role,
             password_hash=await hash_password(PASSWORD, TEST_ROUNDS),
         )
         async with db.sessions() as session, session.begin():

@@ -12,6 +12,7 @@ from boxoffice.booking import service
 from boxoffice.db.models import EventStatus
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict, DomainError, NotFound
+from boxoffice.events.service import EventChanges, update_event
 from tests.conftest import EventFactory, UserFactory
 
 
@@ -86,13 +87,13 @@ async def test_booking_an_event_that_is_not_open_is_a_conflict(
 async def test_capacity_below_one_is_bad_user_input(
     session: AsyncSession, unchanged: dict[str, int], capacity: int
 ) -> None:
-    with pytest.raises(BadUserInput, match="capacity must be at least 1"):
-        await service.change_capacity(session, unchanged["event"], capacity)
+    with pytest.raises(BadUserInput, match="capacity must be between 1 and"):
+        await update_event(session, unchanged["event"], EventChanges(capacity=capacity), manager_id=None)
 
 
 async def test_resizing_an_unknown_event_is_not_found(session: AsyncSession, unchanged: dict[str, int]) -> None:
     with pytest.raises(NotFound):
-        await service.change_capacity(session, 424_242, 10)
+        await update_event(session, 424_242, EventChanges(capacity=10), manager_id=None)
 
 
 def test_every_domain_error_carries_a_contract_code() -> None:

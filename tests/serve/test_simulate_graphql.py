@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.app import create_app
 from boxoffice.auth.passwords import hash_password
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.service import waitlist_positions
+from boxoffice.booking.queries import waitlist_positions
 from boxoffice.config import Settings
 from boxoffice.db.models import Booking, BookingStatus, Role, User
 from boxoffice.db.session import Database
@@ -44,7 +44,7 @@ async def _user_token(db: Database, client: httpx.AsyncClient, role: Role) -> st
             User(
                 email=email,
                 name=role.value.title(),
-                role=role.value,
+                role=role,
                 password_hash=await hash_password(PASSWORD, ROUNDS),
             )
         )
