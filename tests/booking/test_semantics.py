@@ -10,7 +10,7 @@ from boxoffice.booking import service
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.db.models import Booking, BookingStatus, Event
 from boxoffice.errors import BadUserInput, Conflict
-from tests.conftest import EventFactory, UserFactory
+from tests.support.factories import EventFactory, UserFactory
 
 
 async def _event_counters(session: AsyncSession, event_id: int) -> tuple[int, int]:
