@@ -17,7 +17,7 @@ from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import BookingStatus
 from boxoffice.db.session import Database
 from boxoffice.errors import Conflict, DomainError
-from tests.conftest import EventFactory, make_users
+from tests.support.factories import EventFactory, make_users
 
 RUSH_USERS = 500
 RUSH_CAPACITY = 20

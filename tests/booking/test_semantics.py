@@ -12,7 +12,7 @@ from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus
 from boxoffice.errors import BadUserInput, Conflict
 from boxoffice.events.service import EventChanges, update_event
-from tests.conftest import EventFactory, UserFactory
+from tests.support.factories import EventFactory, UserFactory
 
 
 async def _event_counters(session: AsyncSession, event_id: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from boxoffice.booking.synthetic import purge_synthetic_users
 from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus, User
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict, NotFound
-from tests.conftest import EventFactory, UserFactory, make_users
+from tests.support.factories import EventFactory, UserFactory, make_users
 
 MAX_USERS = 20_000
 
