@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.booking.queries import waitlist_positions
@@ -107,7 +107,7 @@ async def read_user_bookings(database: Database, user_id: int, changed_since: da
     """The user's active bookings, plus any other booking of theirs changed since `changed_since`."""
     async with database.sessions() as session:
         read_at = (await session.execute(select(func.now()))).scalar_one()
-        wanted = Booking.status.in_(_ACTIVE)
+        wanted: ColumnElement[bool] = Booking.status.in_(_ACTIVE)
         if changed_since is not None:
             wanted = or_(wanted, Booking.updated_at >= changed_since)
         rows = await session.execute(
