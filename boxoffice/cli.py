@@ -147,13 +147,14 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
 
 
 def simulate(args: argparse.Namespace) -> int:
+    from boxoffice.auth.actor import Actor
     from boxoffice.booking.simulate import simulate_bookings
 
     settings = get_settings()
 
     async def run(database: Database) -> dict[str, object]:
         await migrate(database.engine)
-        result = await simulate_bookings(database, args.event, args.users, settings.simulate_max_users)
+        result = await simulate_bookings(database, Actor.system(), args.event, args.users, settings.simulate_max_users)
         return dataclasses.asdict(result)
 
     print(json.dumps(_with_database(settings, run), indent=2))
@@ -161,12 +162,13 @@ def simulate(args: argparse.Namespace) -> int:
 
 
 def purge_synthetic(args: argparse.Namespace) -> int:
+    from boxoffice.auth.actor import Actor
     from boxoffice.booking.synthetic import purge_synthetic_users
 
     async def run(database: Database) -> str:
         await migrate(database.engine)
         async with database.session() as session:
-            result = await purge_synthetic_users(session)
+            result = await purge_synthetic_users(session, Actor.system())
         return (
             f"purged {result.users} synthetic users and their bookings on {result.events} events; "
             f"{result.promoted} waitlisted bookings promoted into the freed seats"

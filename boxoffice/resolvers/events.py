@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from boxoffice.auth.permissions import is_admin, manages
-from boxoffice.errors import Forbidden, NotFound
 from boxoffice.events import service
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import EventStatus
@@ -14,7 +12,7 @@ async def events(info: Info, status: EventStatus | None, first: int, after: str 
     context = info.context
     page = await context.call(
         service.list_events,
-        await context.viewer(),
+        await context.actor(),
         status=status,
         first=first,
         after=after,
@@ -28,29 +26,12 @@ async def events(info: Info, status: EventStatus | None, first: int, after: str 
 async def event(info: Info, id: str) -> EventType | None:
     """Null, without an error, for an event that does not exist or that the caller may not see."""
     context = info.context
-    try:
-        found = await context.call(service.get_event, parse_id(id, "event"), await context.viewer())
-    except NotFound:
-        return None
-    return EventType.from_model(found)
-
-
-async def _authorize_management(info: Info, id: str) -> tuple[int, int | None]:
-    """The event id and the `manager_id` to act as; NOT_FOUND if the caller cannot see it, FORBIDDEN if they
-    can see it but it is not theirs."""
-    context = info.context
-    event_id = parse_id(id, "event")
-    user = await context.require_user()
-    found = await context.call(service.get_event, event_id, await context.viewer())
-    if not manages(user, found.organizer_id):
-        raise Forbidden("Only this event's organizer or an admin can change it")
-    # The service re-checks ownership under the row lock.
-    return event_id, None if is_admin(user) else user.id
+    found = await context.call(service.find_event, await context.actor(), parse_id(id, "event"))
+    return EventType.from_model(found) if found else None
 
 
 async def create_event(info: Info, input: EventInput) -> EventType:
     context = info.context
-    user = await context.require_user()
     draft = service.EventDraft(
         title=input.title,
         description=input.description,
@@ -58,11 +39,11 @@ async def create_event(info: Info, input: EventInput) -> EventType:
         starts_at=input.starts_at,
         capacity=input.capacity,
     )
-    return EventType.from_model(await context.call(service.create_event, user.id, draft))
+    return EventType.from_model(await context.call(service.create_event, await context.actor(), draft))
 
 
 async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventType:
-    event_id, manager_id = await _authorize_management(info, id)
+    context = info.context
     changes = service.EventChanges(
         title=input.title,
         description=input.description,
@@ -70,15 +51,15 @@ async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventTyp
         starts_at=input.starts_at,
         capacity=input.capacity,
     )
-    updated = await info.context.call(service.update_event, event_id, changes, manager_id=manager_id)
+    updated = await context.call(service.update_event, await context.actor(), parse_id(id, "event"), changes)
     return EventType.from_model(updated)
 
 
 async def publish_event(info: Info, id: str) -> EventType:
-    event_id, manager_id = await _authorize_management(info, id)
-    return EventType.from_model(await info.context.call(service.publish_event, event_id, manager_id=manager_id))
+    context = info.context
+    return EventType.from_model(await context.call(service.publish_event, await context.actor(), parse_id(id, "event")))
 
 
 async def cancel_event(info: Info, id: str) -> EventType:
-    event_id, manager_id = await _authorize_management(info, id)
-    return EventType.from_model(await info.context.call(service.cancel_event, event_id, manager_id=manager_id))
+    context = info.context
+    return EventType.from_model(await context.call(service.cancel_event, await context.actor(), parse_id(id, "event")))
