@@ -14,7 +14,10 @@ import pytest_asyncio
 from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Request, Route, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from .support import DEMO_PASSWORDS, DESKTOP, GraphQL, screenshot
+from tests.support.demo import demo_password
+from tests.support.graphql import REGISTER_PASSWORD, GraphQL
+
+from .browser import DESKTOP, screenshot
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -126,7 +129,7 @@ async def test_the_playground_renders_offline_and_documents_the_schema(playgroun
 
 
 async def published_event(api: GraphQL, title: str, capacity: int) -> str:
-    organizer = await api.login("organizer@example.com", DEMO_PASSWORDS["organizer@example.com"])
+    organizer = await api.login("organizer@example.com", demo_password("organizer@example.com"))
     created = await organizer(
         "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
         {"input": {"title": title, "venue": "Studio", "capacity": capacity, "startsAt": "2031-05-01T20:00:00+00:00"}},
@@ -143,7 +146,7 @@ async def test_the_readme_walk_signs_in_and_books_through_the_headers_tab(
     person = await api.register("playground-walker")
 
     await playground.run(
-        f'mutation {{ login(email: "{person.email}", password: "long-enough-password") '
+        f'mutation {{ login(email: "{person.email}", password: "{REGISTER_PASSWORD}") '
         "{ token user { name role } } }"
     )
     await playground.expect_response('"role": "AUDIENCE"')
