@@ -1,28 +1,11 @@
-"""The contract's enums, kept apart from the models' so the database can grow values the API does not show."""
+"""The contract's enums, exposed to GraphQL as they are: the very enums the models store and the services use."""
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
+from boxoffice.db import models
 
-@strawberry.enum
-class Role(enum.Enum):
-    AUDIENCE = "AUDIENCE"
-    ORGANIZER = "ORGANIZER"
-    ADMIN = "ADMIN"
-
-
-@strawberry.enum
-class EventStatus(enum.Enum):
-    DRAFT = "DRAFT"
-    PUBLISHED = "PUBLISHED"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum
-class BookingStatus(enum.Enum):
-    CONFIRMED = "CONFIRMED"
-    WAITLISTED = "WAITLISTED"
-    CANCELLED = "CANCELLED"
+Role = strawberry.enum(models.Role)
+EventStatus = strawberry.enum(models.EventStatus)
+BookingStatus = strawberry.enum(models.BookingStatus)
