@@ -45,7 +45,7 @@ def query_limit_extensions(settings: Settings) -> Sequence[Callable[[], SchemaEx
 
     Order matters: the limits set the parse options and the rules before ParserCache and ValidationCache run.
     """
-    rules: Sequence[type[ASTValidationRule]] = limit_rules(settings)
+    rules = list(limit_rules(settings))
     return [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(AddValidationRules, rules),
