@@ -141,6 +141,13 @@ _RECOUNT_SQL = f"""
 """
 
 
+def _one(record: asyncpg.Record | None) -> asyncpg.Record:
+    """The row a statement on a locked, existing row returns (always one)."""
+    if record is None:
+        raise RuntimeError("expected a row from a statement on a locked row")
+    return record
+
+
 def new_event(
     *,
     organizer_id: int,
@@ -188,7 +195,7 @@ async def record_booking(
 ) -> asyncpg.Record:
     """Write a booking decided under `event`'s lock, and take its seats or its place in line, in one statement."""
     confirmed = status is CONFIRMED
-    return await conn.fetchrow(
+    record = await conn.fetchrow(
         _WRITE_BOOKING_SQL,
         event.id,
         user_id,
@@ -197,6 +204,7 @@ async def record_booking(
         quantity if confirmed else 0,
         0 if confirmed else 1,
     )
+    return _one(record)
 
 
 async def booking_event_id(conn: asyncpg.Connection, booking_id: int) -> int | None:
@@ -207,7 +215,7 @@ async def booking_event_id(conn: asyncpg.Connection, booking_id: int) -> int | N
 
 async def read_booking(conn: asyncpg.Connection, booking_id: int) -> LockedBooking:
     """A booking re-read under its event's lock (bookings only change under their event's lock)."""
-    booking_id, user_id, quantity, status = await conn.fetchrow(_READ_BOOKING_SQL, booking_id)
+    booking_id, user_id, quantity, status = _one(await conn.fetchrow(_READ_BOOKING_SQL, booking_id))
     return LockedBooking(booking_id, user_id, quantity, BookingStatus(status))
 
 
@@ -226,7 +234,7 @@ async def _promote(conn: asyncpg.Connection, event_id: int, free: int) -> Promot
 
 async def cancel_booking(conn: asyncpg.Connection, event: LockedEvent, booking: LockedBooking) -> asyncpg.Record:
     """Cancel an active booking of the locked event. A confirmed one frees its seats, and the line moves."""
-    cancelled = await conn.fetchrow(_CANCEL_BOOKING_SQL, booking.id)
+    cancelled = _one(await conn.fetchrow(_CANCEL_BOOKING_SQL, booking.id))
     seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
     if booking.status is CONFIRMED:
         seats_remaining += booking.quantity
@@ -279,7 +287,7 @@ async def purge_synthetic_bookings(conn: asyncpg.Connection, event: LockedEvent)
     Returns how many bookings were promoted into the freed seats.
     """
     await conn.execute(_DELETE_SYNTHETIC_BOOKINGS_SQL, event.id)
-    seats_remaining, waitlist_count = await conn.fetchrow(_RECOUNT_SQL, event.id)
+    seats_remaining, waitlist_count = _one(await conn.fetchrow(_RECOUNT_SQL, event.id))
     promoted = 0
     if event.status is not EventStatus.CANCELLED and waitlist_count:
         promotion = await _promote(conn, event.id, seats_remaining)

@@ -1,11 +1,15 @@
-"""The contract's enums, exposed to GraphQL as they are: the very enums the models store and the services use."""
+"""The contract's enums, exposed to GraphQL as they are: the very enums the models store and the services use.
+
+`strawberry.enum` registers each class as it is (no copy), so resolvers return the models' values unconverted.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from boxoffice.db import models
+from boxoffice.db.models import BookingStatus, EventStatus, Role
 
-Role = strawberry.enum(models.Role)
-EventStatus = strawberry.enum(models.EventStatus)
-BookingStatus = strawberry.enum(models.BookingStatus)
+for _enum in (Role, EventStatus, BookingStatus):
+    strawberry.enum(_enum)
+
+__all__ = ["BookingStatus", "EventStatus", "Role"]
