@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import secrets
@@ -35,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -644,10 +645,11 @@ async def _run(bench: Bench) -> dict[str, Any]:
             await target.database.engine.dispose()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    options = parse_args(argv)
+@contextlib.contextmanager
+def bench_environment(options: Options, checkouts: Sequence[Checkout]) -> Iterator[Bench]:
+    """A temporary directory, one embedded PostgreSQL with a database per checkout, and a Bench over them;
+    every server the Bench started and the PostgreSQL are stopped on the way out, whatever happened."""
     wrk_binary()
-    checkouts = ([Checkout.reference(options.ref)] if options.ref else []) + [Checkout.current()]
     signal.signal(signal.SIGTERM, _interrupt)
     started: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="boxoffice-http-load-", ignore_cleanup_errors=True) as tmp:
@@ -661,12 +663,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                 postgres.psql(f'CREATE DATABASE "{name}";')
                 url = postgres.url(name)
                 targets.append(Target(checkout, url, workdir / checkout.label, Database(Settings(database_url=url))))
-            bench = Bench(options, workdir, targets, secrets.token_urlsafe(32), started)
-            result = event_loop_runner()(_run(bench))
+            yield Bench(options, workdir, targets, secrets.token_urlsafe(32), started)
         finally:
             for server in started:
                 server.stop()
             postgres.stop()
+
+
+def checkouts_of(options: Options) -> list[Checkout]:
+    return ([Checkout.reference(options.ref)] if options.ref else []) + [Checkout.current()]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = parse_args(argv)
+    with bench_environment(options, checkouts_of(options)) as bench:
+        result = event_loop_runner()(_run(bench))
     print(json.dumps(result))
 
 
