@@ -13,6 +13,7 @@ from strawberry.extensions import (
 )
 
 from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
+from boxoffice.api.fanout import SnapshotExecutor
 from boxoffice.config import Settings
 from boxoffice.schema.mutation import Mutation
 from boxoffice.schema.query import Query
@@ -36,4 +37,6 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             ParserCache,
             ValidationCache,
         ],
+        # Strawberry's executor with a fresh field memo per subscription event: graphql-core's grows forever.
+        execution_context_class=SnapshotExecutor,
     )
