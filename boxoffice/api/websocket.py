@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -70,7 +69,3 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await websocket.ws.send_text(text)
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
-
-
-class BoxofficeGraphQLRouter(GraphQLRouter[Any, Any]):
-    graphql_transport_ws_handler_class = TransportWSHandler
