@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import secrets
@@ -35,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -69,6 +70,10 @@ MIXED_BOOKERS_PER_THREAD = 2_000
 SUBSCRIBE_WITHIN = 60.0
 SETTLE_WITHIN = 60.0
 UNSUBSCRIBED_PAUSE = 3.0
+# Idle means the servers together used under 5% of a core over a quarter of a second.
+QUIESCE_STEP = 0.25
+QUIESCE_CPU_SHARE = 0.05
+QUIESCE_WITHIN = 60.0
 
 
 def log(message: str) -> None:
@@ -281,11 +286,24 @@ class Bench:
             plans.append(lines)
         return plans
 
+    async def quiesce(self) -> None:
+        """Wait (up to QUIESCE_WITHIN) until no server is still working off requests of an earlier run: wrk
+        stops with requests in flight, and they must not land on the next measurement, maybe another target's."""
+        deadline = time.monotonic() + QUIESCE_WITHIN
+        servers = [target.server for target in self.targets if target.server is not None]
+        while time.monotonic() < deadline:
+            before = sum(server.cpu_seconds() for server in servers)
+            await asyncio.sleep(QUIESCE_STEP)
+            if sum(server.cpu_seconds() for server in servers) - before < QUIESCE_CPU_SHARE * QUIESCE_STEP:
+                return
+        log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
+
     async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[Any, float]:
-        """One wrk run on fresh plans; the result and the server's CPU seconds meanwhile."""
+        """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
         write_plan(prefix, await self.plans(target, workload, threads))
+        await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
         result = await asyncio.to_thread(
@@ -480,6 +498,7 @@ class Bench:
 
     async def measure(self, target: Target, key: str, run: Callable[[], Any]) -> None:
         log(f"{target.label}: {key}")
+        await self.quiesce()
         figures = await run()
         self.record(target, key, figures)
         shown = {k: v for k, v in figures.items() if k != "error_sample" and v not in (None, "", 0)}
@@ -644,10 +663,11 @@ async def _run(bench: Bench) -> dict[str, Any]:
             await target.database.engine.dispose()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    options = parse_args(argv)
+@contextlib.contextmanager
+def bench_environment(options: Options, checkouts: Sequence[Checkout]) -> Iterator[Bench]:
+    """A temporary directory, one embedded PostgreSQL with a database per checkout, and a Bench over them;
+    every server the Bench started and the PostgreSQL are stopped on the way out, whatever happened."""
     wrk_binary()
-    checkouts = ([Checkout.reference(options.ref)] if options.ref else []) + [Checkout.current()]
     signal.signal(signal.SIGTERM, _interrupt)
     started: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="boxoffice-http-load-", ignore_cleanup_errors=True) as tmp:
@@ -661,12 +681,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                 postgres.psql(f'CREATE DATABASE "{name}";')
                 url = postgres.url(name)
                 targets.append(Target(checkout, url, workdir / checkout.label, Database(Settings(database_url=url))))
-            bench = Bench(options, workdir, targets, secrets.token_urlsafe(32), started)
-            result = event_loop_runner()(_run(bench))
+            yield Bench(options, workdir, targets, secrets.token_urlsafe(32), started)
         finally:
             for server in started:
                 server.stop()
             postgres.stop()
+
+
+def checkouts_of(options: Options) -> list[Checkout]:
+    return ([Checkout.reference(options.ref)] if options.ref else []) + [Checkout.current()]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = parse_args(argv)
+    with bench_environment(options, checkouts_of(options)) as bench:
+        result = event_loop_runner()(_run(bench))
     print(json.dumps(result))
 
 
