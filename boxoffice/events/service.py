@@ -11,18 +11,21 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.auth.actor import Actor
+from boxoffice.auth.actor import Actor, OwnedEvent
 from boxoffice.booking import ledger
 from boxoffice.booking.ledger import LockedEvent, lock_event
 from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import Event, EventStatus, Role
 from boxoffice.db.transaction import transaction
 from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound
+
+E = TypeVar("E", bound=OwnedEvent)
 
 MAX_TITLE = 200
 MAX_VENUE = 200
@@ -169,12 +172,15 @@ async def cancel_event(session: AsyncSession, actor: Actor, event_id: int) -> Ev
     return await _reload(session, event_id)
 
 
-async def find_event(session: AsyncSession, actor: Actor, event_id: int) -> Event | None:
-    """The event, or None when it does not exist or the actor may not see it (the two look the same)."""
-    event = await session.get(Event, event_id, populate_existing=True)
+def seen_by(actor: Actor, event: E | None) -> E | None:
+    """The event as the actor sees it: None when it does not exist or they may not see it (the two look the same)."""
     if event is None or not actor.may_see(event):
         return None
     return event
+
+
+async def find_event(session: AsyncSession, actor: Actor, event_id: int) -> Event | None:
+    return seen_by(actor, await session.get(Event, event_id, populate_existing=True))
 
 
 async def get_event(session: AsyncSession, actor: Actor, event_id: int) -> Event:
@@ -185,7 +191,17 @@ async def get_event(session: AsyncSession, actor: Actor, event_id: int) -> Event
     return event
 
 
-def encode_cursor(event: Event) -> str:
+class Positioned(Protocol):
+    """What a cursor is made of: a model row or a cached one alike."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+
+def encode_cursor(event: Positioned) -> str:
     raw = f"{event.starts_at.isoformat()}|{event.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
