@@ -313,9 +313,7 @@ class Bench:
         await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
-        result = await asyncio.to_thread(
-            run_wrk, f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds
-        )
+        result = await run_wrk(f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds)
         return result, server.cpu_seconds() - cpu_before
 
     async def measure_http(self, target: Target, workload: Workload) -> dict[str, Any]:
@@ -781,8 +779,12 @@ def checkouts_of(options: Options) -> list[Checkout]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_args(argv)
-    with bench_environment(options, checkouts_of(options)) as bench:
-        result = event_loop_runner()(_run(bench))
+    try:
+        with bench_environment(options, checkouts_of(options)) as bench:
+            result = event_loop_runner()(_run(bench))
+    except KeyboardInterrupt:
+        print("interrupted: the servers and the database were stopped", file=sys.stderr)
+        sys.exit(130)
     print(json.dumps(result))
 
 
