@@ -123,6 +123,7 @@ class Options:
     subscribers: int
     bookers: int
     live_timeout: float
+    server_env: dict[str, str]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -141,6 +142,13 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--bookers", type=int, help="live run: simulated bookers (default 5000)")
     parser.add_argument("--live-timeout", type=float, default=300, help="longest wait for one simulation (300 s)")
     parser.add_argument("--quick", action="store_true", help="small smoke run: 1 round, 1 worker, short, small")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for every server (repeatable), e.g. BOXOFFICE_POOL_SIZE=16",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     only = tuple(args.only.split(",")) if args.only else ALL_WORKLOADS
@@ -166,7 +174,15 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         subscribers=pick(args.subscribers, 500, 40),
         bookers=pick(args.bookers, 5_000, 500),
         live_timeout=args.live_timeout,
+        server_env=dict(_name_value(pair, parser) for pair in args.env),
     )
+
+
+def _name_value(pair: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    name, equals, value = pair.partition("=")
+    if not equals or not name:
+        parser.error(f"--env wants NAME=VALUE, not {pair!r}")
+    return name, value
 
 
 @dataclass(frozen=True)
@@ -237,7 +253,13 @@ class Bench:
         for target in self.targets:
             log(f"{target.label}: starting serve --workers {workers}")
             server = await asyncio.to_thread(
-                Server.start, target.checkout, workers, target.database_url, target.data_dir, self.secret
+                Server.start,
+                target.checkout,
+                workers,
+                target.database_url,
+                target.data_dir,
+                self.secret,
+                self.options.server_env,
             )
             self.started.append(server)
             target.server = server
