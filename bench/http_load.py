@@ -70,6 +70,10 @@ MIXED_BOOKERS_PER_THREAD = 2_000
 SUBSCRIBE_WITHIN = 60.0
 SETTLE_WITHIN = 60.0
 UNSUBSCRIBED_PAUSE = 3.0
+# Idle means the servers together used under 5% of a core over a quarter of a second.
+QUIESCE_STEP = 0.25
+QUIESCE_CPU_SHARE = 0.05
+QUIESCE_WITHIN = 60.0
 
 
 def log(message: str) -> None:
@@ -282,11 +286,24 @@ class Bench:
             plans.append(lines)
         return plans
 
+    async def quiesce(self) -> None:
+        """Wait (up to QUIESCE_WITHIN) until no server is still working off requests of an earlier run: wrk
+        stops with requests in flight, and they must not land on the next measurement, maybe another target's."""
+        deadline = time.monotonic() + QUIESCE_WITHIN
+        servers = [target.server for target in self.targets if target.server is not None]
+        while time.monotonic() < deadline:
+            before = sum(server.cpu_seconds() for server in servers)
+            await asyncio.sleep(QUIESCE_STEP)
+            if sum(server.cpu_seconds() for server in servers) - before < QUIESCE_CPU_SHARE * QUIESCE_STEP:
+                return
+        log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
+
     async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[Any, float]:
-        """One wrk run on fresh plans; the result and the server's CPU seconds meanwhile."""
+        """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
         write_plan(prefix, await self.plans(target, workload, threads))
+        await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
         result = await asyncio.to_thread(
@@ -481,6 +498,7 @@ class Bench:
 
     async def measure(self, target: Target, key: str, run: Callable[[], Any]) -> None:
         log(f"{target.label}: {key}")
+        await self.quiesce()
         figures = await run()
         self.record(target, key, figures)
         shown = {k: v for k, v in figures.items() if k != "error_sample" and v not in (None, "", 0)}
