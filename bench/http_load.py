@@ -32,12 +32,12 @@ import json
 import random
 import secrets
 import signal
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -53,6 +53,7 @@ from booking_engine import (
 )
 from event_loop import event_loop_runner
 from live_load import Audience, Subscriber
+from load_report import aims_lines, engine_lines, http_table, live_lines, median_of
 from servers import Checkout, Server
 from sqlalchemy import text
 from wrk_load import CANCEL_SLOT, graphql_body, request_line, run_wrk, write_plan, wrk_binary
@@ -220,21 +221,6 @@ class Target:
         return event_id
 
 
-def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median of every numeric field over the rounds (None when a round has none), plus the round count."""
-    medians: dict[str, Any] = {}
-    for key in dict.fromkeys(key for run in runs for key in run):
-        if key == "error_sample":
-            continue
-        values = [run[key] for run in runs if isinstance(run.get(key), int | float) and not isinstance(run[key], bool)]
-        medians[key] = round(statistics.median(values), 3) if values else None
-    medians["rounds"] = len(runs)
-    samples = [run["error_sample"] for run in runs if run.get("error_sample")]
-    if samples:
-        medians["error_sample"] = samples[0]
-    return medians
-
-
 @dataclass
 class Bench:
     options: Options
@@ -313,9 +299,7 @@ class Bench:
         await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
-        result = await asyncio.to_thread(
-            run_wrk, f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds
-        )
+        result = await run_wrk(f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds)
         return result, server.cpu_seconds() - cpu_before
 
     async def measure_http(self, target: Target, workload: Workload) -> dict[str, Any]:
@@ -363,7 +347,7 @@ class Bench:
         finally:
             await pool.close()
             await database.close()
-        return {"bookings_per_s": service, "reference_bookings_per_s": reference}
+        return {"bookings_per_s": service, "reference_bookings_per_s": reference, "concurrency": ENGINE_CONCURRENCY}
 
     async def booking_rate(self, target: Target, book_one: Callable[[int], Awaitable[None]]) -> float:
         """Bookings/s of --engine-bookings distinct users through `book_one`, after a few to warm up."""
@@ -438,7 +422,7 @@ class Bench:
         last = subscriber.last
         if last is None or any(last.get(key) != value for key, value in event.items()):
             return False
-        if subscriber.token is None:
+        if subscriber.user_id is None:
             return True
         return last.get("myBooking") == mine.get(subscriber.user_id)
 
@@ -532,7 +516,7 @@ class Bench:
         """Targets alternate who goes first, so that drift on a shared machine falls on both alike."""
         return self.targets if round_index % 2 == 0 else self.targets[::-1]
 
-    async def measure(self, target: Target, key: str, run: Callable[[], Any]) -> None:
+    async def measure(self, target: Target, key: str, run: Callable[[], Awaitable[dict[str, Any]]]) -> None:
         log(f"{target.label}: {key}")
         await self.quiesce()
         figures = await run()
@@ -553,13 +537,13 @@ class Bench:
                     for workload in workloads:
                         for target in self.round_order(round_index):
                             key = f"{workload.name}/{workers}w"
-                            await self.measure(target, key, lambda t=target, w=workload: self.measure_http(t, w))
+                            await self.measure(target, key, partial(self.measure_http, target, workload))
                     if phase == 0 and "engine" in options.only:
                         current = self.targets[-1]
-                        await self.measure(current, "engine", lambda t=current: self.measure_engine(t))
+                        await self.measure(current, "engine", partial(self.measure_engine, current))
                 if phase == 0 and "live" in options.only:
                     for target in self.targets:
-                        await self.measure(target, f"live/{workers}w", lambda t=target: self.measure_live(t))
+                        await self.measure(target, f"live/{workers}w", partial(self.measure_live, target))
             finally:
                 self.stop_servers()
 
@@ -568,149 +552,6 @@ class Bench:
 
 
 # --- report ---------------------------------------------------------------------------------------------
-
-
-def _cell(value: Any, width: int) -> str:
-    if value is None:
-        return "-".rjust(width)
-    if isinstance(value, float):
-        text_ = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
-        return text_.rjust(width)
-    return f"{value:,}".rjust(width) if isinstance(value, int) else str(value).rjust(width)
-
-
-HTTP_COLUMNS = (("ok/s", "ok_per_s", 9), ("p50 ms", "p50_ms", 8), ("p99 ms", "p99_ms", 8), ("errors", "errors", 7))
-HTTP_COLUMNS_DETAIL = (("srv ms/req", "server_cpu_ms_per_req", 10), ("wrk cpu", "client_cpu_share", 7))
-
-
-def http_table(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    keys = sorted(
-        {key for label in labels for key in medians.get(label, {}) if "/" in key and not key.startswith("live")},
-        key=lambda k: (k.split("/")[1], [w.name for w in HTTP_WORKLOADS].index(k.split("/")[0])),
-    )
-    columns = (*HTTP_COLUMNS, *HTTP_COLUMNS_DETAIL)
-    header = f"{'workload':<20}" + "".join(f" | {label:<{sum(w + 1 for _, _, w in columns) - 1}}" for label in labels)
-    sub = f"{'':<20}" + "".join(" | " + " ".join(name.rjust(w) for name, _, w in columns) for _ in labels)
-    if len(labels) == 2:
-        header += " | current/ref"
-        sub += " | ok/s   p99"
-    lines = [header, sub]
-    for key in keys:
-        row = f"{key:<20}"
-        for label in labels:
-            figures = medians.get(label, {}).get(key, {})
-            row += " | " + " ".join(_cell(figures.get(field_), w) for _, field_, w in columns)
-        if len(labels) == 2:
-            ref, cur = (medians.get(label, {}).get(key, {}) for label in labels)
-            row += (
-                " | "
-                + _ratio(cur.get("ok_per_s"), ref.get("ok_per_s"))
-                + " "
-                + _ratio(cur.get("p99_ms"), ref.get("p99_ms"))
-            )
-        lines.append(row)
-    return lines
-
-
-def _ratio(numerator: float | None, denominator: float | None) -> str:
-    if not numerator or not denominator:
-        return "-".rjust(6)
-    return f"{numerator / denominator:.2f}x".rjust(6)
-
-
-def engine_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    engine = medians.get(labels[-1], {}).get("engine")
-    if not engine:
-        return []
-    rate, best = engine["bookings_per_s"], engine.get("reference_bookings_per_s")
-    lines = [
-        f"engine alone (booking service, {ENGINE_CONCURRENCY} bookers, this process): {rate:,.1f} bookings/s",
-        f"one-statement reference booking (booking_engine.py), {ENGINE_CONCURRENCY} bookers: {best:,.1f} bookings/s",
-    ]
-    for label in labels:
-        for key, figures in sorted(medians.get(label, {}).items()):
-            if key.startswith("book_4/"):
-                api = figures["bookings_per_s"]
-                lines.append(
-                    f"  {label} bookEvent at 4 clients ({key.split('/')[1]}): {api:,.1f}/s = "
-                    f"{api / rate:.0%} of the engine, {api / best:.0%} of the reference"
-                )
-    return lines
-
-
-LIVE_ROWS = (
-    ("simulation without subscribers, s", "sim_s_without"),
-    ("simulation with subscribers, s", "sim_s_with"),
-    ("slowdown (with / without)", "slowdown"),
-    ("server RSS before subscribing, MB", "rss_mb_start"),
-    ("server RSS subscribed, MB", "rss_mb_subscribed"),
-    ("server RSS after the run, MB", "rss_mb_after"),
-    ("server RSS after unsubscribing, MB", "rss_mb_unsubscribed"),
-    ("seconds until all on the final state", "settle_s"),
-    ("subscribers on the final state", "on_final_state"),
-    ("subscribers failed", "failed_subscribers"),
-    ("snapshots received", "snapshots_received"),
-    ("benchmark's CPU share while simulating", "client_cpu_share"),
-)
-
-
-def live_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    keys = sorted({key for label in labels for key in medians.get(label, {}) if key.startswith("live/")})
-    lines: list[str] = []
-    for key in keys:
-        first = next(medians[label][key] for label in labels if key in medians.get(label, {}))
-        lines.append(f"live ({key.split('/')[1]}): {first['subscribers']} subscribers, {first['bookers']} bookers")
-        lines.append(f"  {'':<40}" + "".join(f"{label:>12}" for label in labels))
-        for title, field_ in LIVE_ROWS:
-            cells = "".join(_cell(medians.get(label, {}).get(key, {}).get(field_), 12) for label in labels)
-            lines.append(f"  {title:<40}{cells}")
-    return lines
-
-
-# Issue 9's aims on this machine; "back to baseline" is taken as within BASELINE_SLACK_MB of the RSS before.
-BASELINE_SLACK_MB = 30.0
-
-
-def aims(figures: dict[str, dict[str, Any]], engine_rate: float | None) -> list[tuple[str, str, bool]]:
-    """(aim, measured, met) for each of issue 9's aims this run measured, from one checkout's medians."""
-    found: list[tuple[str, str, bool]] = []
-    book_4, book_300 = figures.get("book_4/1w"), figures.get("book_300/1w")
-    if book_4 and engine_rate:
-        share = book_4["bookings_per_s"] / engine_rate
-        found.append(("bookEvent, 4 clients, 1 worker: >= 60% of the engine alone", f"{share:.0%}", share >= 0.6))
-    if book_300 and book_300.get("p99_ms") is not None:
-        p99, errors = book_300["p99_ms"], book_300["errors"]
-        measured = f"{p99:,.0f} ms, {errors} errors"
-        found.append(("bookEvent, 300 clients, 1 worker: p99 < 1 s, no errors", measured, p99 < 1000 and errors == 0))
-    for workers, floor in (("1w", 2000), ("2w", 4100)):
-        read = figures.get(f"read_event/{workers}")
-        if read:
-            rate = read["ok_per_s"]
-            found.append((f"event(id), 16 clients, {workers}: >= {floor:,} req/s", f"{rate:,.0f}", rate >= floor))
-    live = figures.get("live/1w")
-    if live:
-        slowdown = live.get("slowdown")
-        found.append(("simulation with subscribers <= 2x without", f"{slowdown}x", bool(slowdown and slowdown <= 2)))
-        growth = live["rss_mb_growth"]
-        found.append(("RSS growth <= 150 MB", f"{growth:+,.0f} MB", growth <= 150))
-        left = live.get("rss_mb_unsubscribed")
-        back = left is not None and left - live["rss_mb_start"] <= BASELINE_SLACK_MB
-        found.append(("RSS back to baseline after they leave", f"{left} MB (from {live['rss_mb_start']})", back))
-        final = live.get("on_final_state")
-        everyone = final == live["subscribers"]
-        found.append(("every subscriber ends on the final state", f"{final}/{live['subscribers']}", everyone))
-    return found
-
-
-def aims_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    engine = medians.get(labels[-1], {}).get("engine", {}).get("bookings_per_s")
-    lines: list[str] = []
-    for label in labels:
-        checked = aims(medians.get(label, {}), engine)
-        if checked:
-            lines.append(f"issue 9 aims, {label}:")
-            lines += [f"  {'met    ' if met else 'NOT met'}  {aim}: {value}" for aim, value, met in checked]
-    return lines
 
 
 def report(bench: Bench) -> dict[str, Any]:
@@ -781,8 +622,12 @@ def checkouts_of(options: Options) -> list[Checkout]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_args(argv)
-    with bench_environment(options, checkouts_of(options)) as bench:
-        result = event_loop_runner()(_run(bench))
+    try:
+        with bench_environment(options, checkouts_of(options)) as bench:
+            result = event_loop_runner()(_run(bench))
+    except KeyboardInterrupt:
+        print("interrupted: the servers and the database were stopped", file=sys.stderr)
+        sys.exit(130)
     print(json.dumps(result))
 
 
