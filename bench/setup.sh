@@ -10,5 +10,5 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends wrk
 fi
 "$python" -m pip install --quiet py-spy
-wrk --version 2>&1 | head -1
+echo "wrk: $(command -v wrk)"
 "$python" -m pip show py-spy | grep -i '^version'
