@@ -135,7 +135,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 5)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up before each measurement, 0 for none (1)")
     parser.add_argument("--events", type=int, default=1_000, help="published events seeded (default 1000)")
-    parser.add_argument("--users", type=int, help="audience users with tokens (default 20000)")
+    parser.add_argument("--users", type=int, help="audience users with tokens (default 40000)")
     parser.add_argument("--hot-capacity", type=int, default=100, help="seats of each hot event (default 100)")
     parser.add_argument("--engine-bookings", type=int, help="bookings per engine measurement (default 3000)")
     parser.add_argument("--subscribers", type=int, help="live run: WebSocket subscribers (default 500)")
@@ -168,7 +168,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         duration=pick(args.duration, 5.0, 2.0),
         warmup=pick(args.warmup, 1.0, 1.0),
         events=args.events,
-        users=pick(args.users, 20_000, 4_000),
+        users=pick(args.users, 40_000, 4_000),
         hot_capacity=args.hot_capacity,
         engine_bookings=pick(args.engine_bookings, 3_000, 500),
         subscribers=pick(args.subscribers, 500, 40),
