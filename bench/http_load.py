@@ -56,7 +56,7 @@ from live_load import Audience, Subscriber
 from load_report import aims_lines, engine_lines, http_table, live_lines, median_of
 from servers import Checkout, Server
 from sqlalchemy import text
-from wrk_load import CANCEL_SLOT, graphql_body, request_line, run_wrk, write_plan, wrk_binary
+from wrk_load import CANCEL_SLOT, WrkResult, graphql_body, request_line, run_wrk, write_plan, wrk_binary
 
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings
@@ -185,6 +185,17 @@ def _name_value(pair: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
     return name, value
 
 
+def mixed_plan(reads: list[str], event_id: int, users: list[tuple[int, str]]) -> list[str]:
+    """Per booker: 7 event reads, the events page, the booking, and a cancel of the oldest booking not cancelled."""
+    booking = graphql_body(BOOK_CANCELLABLE, {"id": str(event_id)})
+    page = request_line(graphql_body(EVENTS_PAGE))
+    lines: list[str] = []
+    for n, (user_id, token) in enumerate(users):
+        lines += [reads[(n * 7 + k) % len(reads)] for k in range(7)]
+        lines += [page, request_line(booking, token, user_id), CANCEL_SLOT]
+    return lines
+
+
 @dataclass(frozen=True)
 class Seed:
     organizer_id: int
@@ -277,29 +288,21 @@ class Bench:
     # --- HTTP workloads -------------------------------------------------------------------------------
 
     async def plans(self, target: Target, workload: Workload, threads: int) -> list[list[str]]:
+        """Each wrk thread's requests; booking workloads get a fresh hot event and each thread its own users."""
         seed = target.seeded()
-        users = list(zip(seed.user_ids, seed.tokens, strict=True))
         ids = seed.event_ids[:]
         random.Random(workload.name).shuffle(ids)
         reads = [request_line(graphql_body(READ_EVENT, {"id": str(i)})) for i in ids]
-        page = request_line(graphql_body(EVENTS_PAGE))
         if workload.kind == "read_event":
             return [reads[t::threads] for t in range(threads)]
         if workload.kind == "events_page":
-            return [[page] for _ in range(threads)]
+            return [[request_line(graphql_body(EVENTS_PAGE))] for _ in range(threads)]
         event = await target.hot_event(self.options.hot_capacity)
+        users = list(zip(seed.user_ids, seed.tokens, strict=True))
         if workload.kind == "book":
             body = graphql_body(BOOK, {"id": str(event)})
             return [[request_line(body, token) for _, token in users[t::threads]] for t in range(threads)]
-        body = graphql_body(BOOK_CANCELLABLE, {"id": str(event)})
-        plans: list[list[str]] = []
-        for t in range(threads):
-            lines: list[str] = []
-            for n, (user_id, token) in enumerate(users[t::threads][:MIXED_BOOKERS_PER_THREAD]):
-                lines += [reads[(n * 7 + k) % len(reads)] for k in range(7)]
-                lines += [page, request_line(body, token, user_id), CANCEL_SLOT]
-            plans.append(lines)
-        return plans
+        return [mixed_plan(reads, event, users[t::threads][:MIXED_BOOKERS_PER_THREAD]) for t in range(threads)]
 
     async def quiesce(self) -> None:
         """Wait (up to QUIESCE_WITHIN) until no server is still working off requests of an earlier run: wrk
@@ -313,7 +316,7 @@ class Bench:
                 return
         log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
 
-    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[Any, float]:
+    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[WrkResult, float]:
         """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
