@@ -23,6 +23,7 @@ from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.errors import Unauthenticated
+from boxoffice.live.hub import LiveHub
 from boxoffice.live.read_cache import PublicReadCache
 
 # How long a WebSocket connection trusts its last look at the caller's account.
@@ -43,6 +44,7 @@ class Context(BaseContext):
         session: AsyncSession,
         connection: HTTPConnection,
         read_cache: PublicReadCache,
+        live_hub: LiveHub,
     ) -> None:
         super().__init__()
         self.database = database
@@ -52,6 +54,7 @@ class Context(BaseContext):
         self.session = session
         self.connection = connection
         self.read_cache = read_cache
+        self.live_hub = live_hub
         self.request_id = uuid.uuid4().hex
         self._long_lived = connection.scope["type"] == "websocket"
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
@@ -158,6 +161,7 @@ def make_context_getter(
                 session=session,
                 connection=connection,
                 read_cache=app_state.read_cache,
+                live_hub=app_state.live_hub,
             )
 
     return context_getter
