@@ -56,7 +56,7 @@ from live_load import Audience, Subscriber
 from load_report import aims_lines, engine_lines, http_table, live_lines, median_of
 from servers import Checkout, Server
 from sqlalchemy import text
-from wrk_load import CANCEL_SLOT, graphql_body, request_line, run_wrk, write_plan, wrk_binary
+from wrk_load import CANCEL_SLOT, WrkResult, graphql_body, request_line, run_wrk, write_plan, wrk_binary
 
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings
@@ -123,6 +123,7 @@ class Options:
     subscribers: int
     bookers: int
     live_timeout: float
+    server_env: dict[str, str]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -134,13 +135,20 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 5)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up before each measurement, 0 for none (1)")
     parser.add_argument("--events", type=int, default=1_000, help="published events seeded (default 1000)")
-    parser.add_argument("--users", type=int, help="audience users with tokens (default 20000)")
+    parser.add_argument("--users", type=int, help="audience users with tokens (default 40000)")
     parser.add_argument("--hot-capacity", type=int, default=100, help="seats of each hot event (default 100)")
     parser.add_argument("--engine-bookings", type=int, help="bookings per engine measurement (default 3000)")
     parser.add_argument("--subscribers", type=int, help="live run: WebSocket subscribers (default 500)")
     parser.add_argument("--bookers", type=int, help="live run: simulated bookers (default 5000)")
     parser.add_argument("--live-timeout", type=float, default=300, help="longest wait for one simulation (300 s)")
     parser.add_argument("--quick", action="store_true", help="small smoke run: 1 round, 1 worker, short, small")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for every server (repeatable), e.g. BOXOFFICE_POOL_SIZE=16",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     only = tuple(args.only.split(",")) if args.only else ALL_WORKLOADS
@@ -160,13 +168,32 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         duration=pick(args.duration, 5.0, 2.0),
         warmup=pick(args.warmup, 1.0, 1.0),
         events=args.events,
-        users=pick(args.users, 20_000, 4_000),
+        users=pick(args.users, 40_000, 4_000),
         hot_capacity=args.hot_capacity,
         engine_bookings=pick(args.engine_bookings, 3_000, 500),
         subscribers=pick(args.subscribers, 500, 40),
         bookers=pick(args.bookers, 5_000, 500),
         live_timeout=args.live_timeout,
+        server_env=dict(_name_value(pair, parser) for pair in args.env),
     )
+
+
+def _name_value(pair: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    name, equals, value = pair.partition("=")
+    if not equals or not name:
+        parser.error(f"--env wants NAME=VALUE, not {pair!r}")
+    return name, value
+
+
+def mixed_plan(reads: list[str], event_id: int, users: list[tuple[int, str]]) -> list[str]:
+    """Per booker: 7 event reads, the events page, the booking, and a cancel of the oldest booking not cancelled."""
+    booking = graphql_body(BOOK_CANCELLABLE, {"id": str(event_id)})
+    page = request_line(graphql_body(EVENTS_PAGE))
+    lines: list[str] = []
+    for n, (user_id, token) in enumerate(users):
+        lines += [reads[(n * 7 + k) % len(reads)] for k in range(7)]
+        lines += [page, request_line(booking, token, user_id), CANCEL_SLOT]
+    return lines
 
 
 @dataclass(frozen=True)
@@ -237,7 +264,13 @@ class Bench:
         for target in self.targets:
             log(f"{target.label}: starting serve --workers {workers}")
             server = await asyncio.to_thread(
-                Server.start, target.checkout, workers, target.database_url, target.data_dir, self.secret
+                Server.start,
+                target.checkout,
+                workers,
+                target.database_url,
+                target.data_dir,
+                self.secret,
+                self.options.server_env,
             )
             self.started.append(server)
             target.server = server
@@ -255,29 +288,21 @@ class Bench:
     # --- HTTP workloads -------------------------------------------------------------------------------
 
     async def plans(self, target: Target, workload: Workload, threads: int) -> list[list[str]]:
+        """Each wrk thread's requests; booking workloads get a fresh hot event and each thread its own users."""
         seed = target.seeded()
-        users = list(zip(seed.user_ids, seed.tokens, strict=True))
         ids = seed.event_ids[:]
         random.Random(workload.name).shuffle(ids)
         reads = [request_line(graphql_body(READ_EVENT, {"id": str(i)})) for i in ids]
-        page = request_line(graphql_body(EVENTS_PAGE))
         if workload.kind == "read_event":
             return [reads[t::threads] for t in range(threads)]
         if workload.kind == "events_page":
-            return [[page] for _ in range(threads)]
+            return [[request_line(graphql_body(EVENTS_PAGE))] for _ in range(threads)]
         event = await target.hot_event(self.options.hot_capacity)
+        users = list(zip(seed.user_ids, seed.tokens, strict=True))
         if workload.kind == "book":
             body = graphql_body(BOOK, {"id": str(event)})
             return [[request_line(body, token) for _, token in users[t::threads]] for t in range(threads)]
-        body = graphql_body(BOOK_CANCELLABLE, {"id": str(event)})
-        plans: list[list[str]] = []
-        for t in range(threads):
-            lines: list[str] = []
-            for n, (user_id, token) in enumerate(users[t::threads][:MIXED_BOOKERS_PER_THREAD]):
-                lines += [reads[(n * 7 + k) % len(reads)] for k in range(7)]
-                lines += [page, request_line(body, token, user_id), CANCEL_SLOT]
-            plans.append(lines)
-        return plans
+        return [mixed_plan(reads, event, users[t::threads][:MIXED_BOOKERS_PER_THREAD]) for t in range(threads)]
 
     async def quiesce(self) -> None:
         """Wait (up to QUIESCE_WITHIN) until no server is still working off requests of an earlier run: wrk
@@ -291,7 +316,7 @@ class Bench:
                 return
         log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
 
-    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[Any, float]:
+    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[WrkResult, float]:
         """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
