@@ -174,13 +174,14 @@ def format_simulation_report(report: dict[str, Any]) -> str:
 
 
 def simulate(args: argparse.Namespace) -> int:
+    from boxoffice.auth.actor import Actor
     from boxoffice.booking.simulate import simulate_bookings
 
     settings = get_settings()
 
     async def run(database: Database) -> SimulationResult:
         await migrate(database.engine)
-        return await simulate_bookings(database, args.event, args.users, settings.simulate_max_users)
+        return await simulate_bookings(database, Actor.system(), args.event, args.users, settings.simulate_max_users)
 
     report = simulation_report(_with_database(settings, run))
     print(json.dumps(report, indent=2) if args.json else format_simulation_report(report))
@@ -188,12 +189,13 @@ def simulate(args: argparse.Namespace) -> int:
 
 
 def purge_synthetic(args: argparse.Namespace) -> int:
+    from boxoffice.auth.actor import Actor
     from boxoffice.booking.synthetic import purge_synthetic_users
 
     async def run(database: Database) -> str:
         await migrate(database.engine)
         async with database.session() as session:
-            result = await purge_synthetic_users(session)
+            result = await purge_synthetic_users(session, Actor.system())
         return (
             f"purged {result.users} synthetic users and their bookings on {result.events} events; "
             f"{result.promoted} waitlisted bookings promoted into the freed seats"
