@@ -44,8 +44,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from boxoffice.api.errors import shape_error
+from boxoffice.api.loaders import Loaders
+from boxoffice.auth.actor import Actor
 from boxoffice.db.session import Database
-from boxoffice.resolvers.loaders import Loaders
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -441,6 +442,9 @@ class SnapshotContext:
 
     async def current_user(self) -> None:
         return None
+
+    async def actor(self) -> Actor:
+        return Actor.anonymous()
 
     def as_context(self) -> Context:
         return cast("Context", self)

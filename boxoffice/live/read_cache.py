@@ -2,7 +2,7 @@
 
 What it holds: immutable snapshots of event rows by id, and pages of the events listing as a signed-out
 caller sees them, keyed by (status, first, after). Nothing per caller is ever stored: visibility is applied
-to the cached row on every read (`Viewer.may_see`), and per-caller fields (`myBooking`, an event's bookings)
+to the cached row on every read (`Actor.may_see`), and per-caller fields (`myBooking`, an event's bookings)
 are resolved per request as before.
 
 Freshness. Every committed change to an event or its bookings is announced on `boxoffice_events` (migration

@@ -23,8 +23,8 @@ from strawberry.types import ExecutionResult, StreamExecutionResult
 from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
 from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
+from boxoffice.api.permissions import requires
 from boxoffice.api.websocket import PushSink, current_sink
-from boxoffice.auth.permissions import requires
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
 from boxoffice.events.service import get_event
 from boxoffice.live.hub import LiveHub
@@ -198,7 +198,7 @@ class Subscription:
         context = info.context
         event_key = parse_id(event_id, "Event")
         # The same rule as Query.event: a DRAFT of another organizer does not exist for this caller.
-        await context.call(get_event, event_key, await context.viewer())
+        await context.call(get_event, await context.actor(), event_key)
         hub = _hub(context)
         await hub.ensure_started(context.database)
         return _event_stream(context, hub, event_key, _shared(info))
