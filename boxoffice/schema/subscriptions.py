@@ -19,7 +19,7 @@ from functools import partial
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
@@ -42,7 +42,7 @@ class StreamErrorCodes(SchemaExtension):
     ErrorCodes shapes a result once the operation ends, which for a stream is after the client got it.
     """
 
-    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         if isinstance(result, ExecutionResult) and result.errors:
             request_id = str(getattr(self.execution_context.context, "request_id", "unknown"))
             result.errors = [shape_error(error, request_id) for error in result.errors]
@@ -50,7 +50,8 @@ class StreamErrorCodes(SchemaExtension):
 
 
 def _hub(context: Context) -> LiveHub:
-    return context.connection.app.state.live_hub
+    hub: LiveHub = context.connection.app.state.live_hub
+    return hub
 
 
 def _prime_event(context: Context, event: Event, organizer: User | None) -> None:
