@@ -1,4 +1,4 @@
-"""The `boxoffice` command: serve, migrate, seed, simulate, purge-synthetic. Each command calls services."""
+"""The `boxoffice` command: serve, migrate, seed, simulate, purge-synthetic, schema. Each command calls services."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     simulate.add_argument("--json", action="store_true", help="print the report as JSON, as the mutation answers it")
 
     commands.add_parser("purge-synthetic", help="delete the synthetic users of past simulations and their bookings")
+    commands.add_parser("schema", help="print the GraphQL schema (SDL), as committed in schema.graphql")
     args = parser.parse_args(argv)
     if args.command == "serve" and args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -127,6 +128,9 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_config=_log_config(),
+            # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
+            # CPU than it saved bytes (see bench/README.md, "Live fan-out").
+            ws_per_message_deflate=False,
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for
@@ -216,12 +220,27 @@ def migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def schema_sdl() -> str:
+    """The served schema in SDL, descriptions included: what `boxoffice schema > schema.graphql` commits."""
+    from strawberry.printer import print_schema
+
+    from boxoffice.schema.root import build_schema
+
+    return print_schema(build_schema(get_settings())) + "\n"
+
+
+def schema_command(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_sdl())
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": serve,
     "migrate": migrate_command,
     "seed": seed,
     "simulate": simulate,
     "purge-synthetic": purge_synthetic,
+    "schema": schema_command,
 }
 
 

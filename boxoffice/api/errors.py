@@ -17,7 +17,7 @@ from strawberry import Schema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext as StrawberryContext
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, StreamExecutionResult
 from strawberry.types.graphql import OperationType
 
 from boxoffice.errors import DomainError
@@ -97,7 +97,7 @@ class ErrorCodes(SchemaExtension):
         yield
         self._shape(self.execution_context.result)
 
-    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         self._shape(result)
         yield
 
