@@ -128,6 +128,9 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_config=_log_config(),
+            # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
+            # CPU than it saved bytes (see bench/README.md, "Live fan-out").
+            ws_per_message_deflate=False,
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for

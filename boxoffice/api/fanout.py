@@ -293,7 +293,7 @@ class SharedRenderer:
         self._document = document
         self._operation_name = operation_name
         self._variables = dict(variables or {})
-        self._group = group
+        self.group = group
         self.root_key = root_key
         self.splice_keys = splice_keys
 
@@ -307,7 +307,7 @@ class SharedRenderer:
 
         `build` gives the rendering's context and root value; it is called only by the first subscriber.
         """
-        key = (self._group, variant)
+        key = (self.group, variant)
         rendering = renderings.get(key)
         if rendering is None:
             context, root = build()

@@ -13,7 +13,8 @@ sends its pushes itself and yields nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Hashable, Iterator
+from collections.abc import AsyncGenerator, Hashable, Iterator
+from functools import partial
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
@@ -90,6 +91,8 @@ async def _event_stream(
     user_id = user.id if user else None
     loop = asyncio.get_running_loop()
     async with hub.watch_event(event_id, user_id) as subscriber:
+        if shared is not None:
+            subscriber.prepare, subscriber.prepare_key = partial(shared.prepare, context), shared.renderer.group
         while True:
             state = await subscriber.next_state()
             if shared is not None:
@@ -104,6 +107,15 @@ async def _event_stream(
             subscriber.sending_since = None
 
 
+def _snapshot_rendering(context: Context, state: EventState, owner: User | None) -> tuple[object, object]:
+    """The context and root a rendering of `state` resolves with; with `owner`'s booking, or none."""
+    snapshot = SnapshotContext(context.database)
+    _prime_event_state(snapshot.as_context(), state, owner.id if owner is not None else None)
+    if owner is not None:
+        snapshot.loaders.users.prime(owner.id, owner, force=True)
+    return snapshot, EventType.from_model(state.event)
+
+
 class _Shared:
     """An eventUpdates subscription sent shared renderings through its operation's sink."""
 
@@ -115,23 +127,15 @@ class _Shared:
         # only when the booking changes, not with every snapshot.
         self._parts: tuple[Hashable, tuple[str, ...]] | None = None
 
+    async def prepare(self, context: Context, state: EventState) -> None:
+        """The rendering everyone in the group without a booking is sent (the hub calls it once per group)."""
+        await self.renderer.rendering(state.renderings, None, partial(_snapshot_rendering, context, state, None))
+
     async def payload(self, context: Context, state: EventState, user: User | None) -> str:
-        mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
-
-        def build(with_booking: bool) -> Callable[[], tuple[object, object]]:
-            def make() -> tuple[object, object]:
-                snapshot = SnapshotContext(context.database)
-                owner = user.id if with_booking and user is not None else None
-                _prime_event_state(snapshot.as_context(), state, owner)
-                if owner is not None and user is not None:
-                    snapshot.loaders.users.prime(user.id, user, force=True)
-                return snapshot, EventType.from_model(state.event)
-
-            return make
-
         renderer = self.renderer
-        # Everyone without a booking here shares one rendering.
-        shared = await renderer.rendering(state.renderings, None, build(False))
+        # Usually made already, by `prepare`.
+        shared = await renderer.rendering(state.renderings, None, partial(_snapshot_rendering, context, state, None))
+        mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
         if mine is None:
             return shared.text
         # A booking is only ever its owner's: cut into the shared rendering where the document allows it...
@@ -140,12 +144,13 @@ class _Shared:
         template = shared.template(renderer.root_key, splice_keys) if splice_keys else None
         if template is not None:
             if self._parts is None or self._parts[0] != version:
-                own = renderer.parts(await renderer.render(*build(True)()))
+                own = renderer.parts(await renderer.render(*_snapshot_rendering(context, state, user)))
                 self._parts = (version, own) if own is not None else None
             if self._parts is not None:
                 return splice(template, self._parts[1])
         # ... else the whole document rendered with it.
-        return (await renderer.rendering(state.renderings, version, build(True))).text
+        build = partial(_snapshot_rendering, context, state, user)
+        return (await renderer.rendering(state.renderings, version, build)).text
 
 
 def _shared(info: Info) -> _Shared | None:
