@@ -1,8 +1,8 @@
 """Benchmark: Boxoffice as clients see it, a real `boxoffice serve` under HTTP (wrk) and WebSocket load.
 
-    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 7 minutes)
+    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 8 minutes)
     python bench/http_load.py --quick           # a small smoke run (about 2 minutes)
-    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (~15 min)
+    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (15-20 min)
     python bench/http_load.py --only read_event,book_4 --workers 1 --rounds 1
 
 Needs `wrk` (`apt-get install -y wrk`). One embedded PostgreSQL is started in a temporary directory; each
