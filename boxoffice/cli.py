@@ -124,6 +124,7 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_config=_log_config(),
+            access_log=settings.access_log,
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import cached_property
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import asyncpg
@@ -13,6 +14,7 @@ from fastapi.requests import HTTPConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
+from boxoffice.api.overload import Admission
 from boxoffice.auth.permissions import is_admin
 from boxoffice.auth.service import load_user
 from boxoffice.auth.throttle import LoginThrottle
@@ -41,25 +43,48 @@ class Context(BaseContext):
         settings: Settings,
         tokens: TokenCodec,
         throttle: LoginThrottle,
-        session: AsyncSession,
         connection: HTTPConnection,
         read_cache: PublicReadCache,
+        admission: Admission | None = None,
     ) -> None:
         super().__init__()
         self.database = database
         self.settings = settings
         self.tokens = tokens
         self.throttle = throttle
-        self.session = session
+        # Opened on first use: a request served from the read cache never builds one.
+        self._session: AsyncSession | None = None
         self.connection = connection
         self.read_cache = read_cache
+        # HTTP requests take a place in the database's line on first use and keep it to the end (api/overload.py).
+        self._admission = admission
+        self._admitted = False
         self.request_id = uuid.uuid4().hex
         self._long_lived = connection.scope["type"] == "websocket"
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
         self._session_lock = asyncio.Lock()
         self._user_lookup: asyncio.Task[User | None] | None = None
         self._user_looked_up_at = 0.0
-        self.loaders = Loaders(self)
+
+    @property
+    def session(self) -> AsyncSession:
+        """This request's session, opened on first use (closed by the context getter when the request ends)."""
+        if self._session is None:
+            self._session = self.database.sessions()
+        return self._session
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, built on first use."""
+        return Loaders(self)
+
+    async def close(self) -> None:
+        """The request is over: its session (if any) closes, its place in the database's line goes on."""
+        try:
+            if self._session is not None:
+                await self._session.close()
+        finally:
+            self.leave()
 
     async def call(
         self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
@@ -72,7 +97,16 @@ class Context(BaseContext):
             async with self.database.sessions() as session:
                 return await operation(session, *args, **kwargs)
         async with self._session_lock:
+            if not self._admitted and self._admission is not None:
+                await self._admission.acquire()
+                self._admitted = True
             return await operation(self.session, *args, **kwargs)
+
+    def leave(self) -> None:
+        """The request is over: its place in the database's line goes to the next in line."""
+        if self._admitted and self._admission is not None:
+            self._admitted = False
+            self._admission.release()
 
     async def on_connection(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run one read straight on this request's pooled asyncpg connection (as `call` does), then hand it back."""
@@ -81,7 +115,8 @@ class Context(BaseContext):
     async def release_connection(self) -> None:
         """End the request session's read-only transaction so its pooled connection is free during long work."""
         async with self._session_lock:
-            await self.session.commit()
+            if self._session is not None:
+                await self._session.commit()
 
     @property
     def client_address(self) -> str | None:
@@ -145,16 +180,18 @@ def make_context_getter(
     """The FastAPI dependency Strawberry calls for every HTTP request and every WebSocket connection."""
 
     async def context_getter(connection: HTTPConnection) -> AsyncIterator[Context]:
-        database: Database = app_state.database
-        async with database.sessions() as session:
-            yield Context(
-                database=database,
-                settings=app_state.settings,
-                tokens=app_state.tokens,
-                throttle=app_state.login_throttle,
-                session=session,
-                connection=connection,
-                read_cache=app_state.read_cache,
-            )
+        context = Context(
+            database=app_state.database,
+            settings=app_state.settings,
+            tokens=app_state.tokens,
+            throttle=app_state.login_throttle,
+            connection=connection,
+            read_cache=app_state.read_cache,
+            admission=app_state.admission if connection.scope["type"] == "http" else None,
+        )
+        try:
+            yield context
+        finally:
+            await context.close()
 
     return context_getter
