@@ -36,14 +36,21 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import httpx
-from booking_engine import create_events, create_users, run_bookers, service_booker
+from booking_engine import (
+    create_events,
+    create_users,
+    reference_booker,
+    reference_pool,
+    run_bookers,
+    service_booker,
+)
 from event_loop import event_loop_runner
 from live_load import Audience, Subscriber
 from servers import Checkout, Server
@@ -306,9 +313,7 @@ class Bench:
         await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
-        result = await asyncio.to_thread(
-            run_wrk, f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds
-        )
+        result = await run_wrk(f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds)
         return result, server.cpu_seconds() - cpu_before
 
     async def measure_http(self, target: Target, workload: Workload) -> dict[str, Any]:
@@ -344,19 +349,28 @@ class Bench:
     # --- the engine alone ------------------------------------------------------------------------------
 
     async def measure_engine(self, target: Target) -> dict[str, Any]:
-        """The booking service in this process, on the target's database: the ceiling the API is held to."""
+        """The booking service in this process on the target's database, the ceiling the API is held to; and
+        booking_engine's one-statement reference booking, the most PostgreSQL does for the same decision."""
         settings = Settings(database_url=target.database_url, pool_size=ENGINE_CONCURRENCY, pool_max_overflow=0)
         database = Database(settings)
+        pool = await reference_pool(database, ENGINE_CONCURRENCY)
         try:
-            book_one = service_booker(database, await target.hot_event(self.options.hot_capacity))
-            users = target.seeded().user_ids
-            warm = 4 * ENGINE_CONCURRENCY
-            await run_bookers(ENGINE_CONCURRENCY, users[:warm], book_one)
-            measured = users[warm : warm + self.options.engine_bookings]
-            seconds = await run_bookers(ENGINE_CONCURRENCY, measured, book_one)
+            capacity = self.options.hot_capacity
+            service = await self.booking_rate(target, service_booker(database, await target.hot_event(capacity)))
+            reference = await self.booking_rate(target, reference_booker(pool, await target.hot_event(capacity)))
         finally:
+            await pool.close()
             await database.close()
-        return {"bookings_per_s": round(len(measured) / seconds, 1), "bookings": len(measured)}
+        return {"bookings_per_s": service, "reference_bookings_per_s": reference}
+
+    async def booking_rate(self, target: Target, book_one: Callable[[int], Awaitable[None]]) -> float:
+        """Bookings/s of --engine-bookings distinct users through `book_one`, after a few to warm up."""
+        users = target.seeded().user_ids
+        warm = 4 * ENGINE_CONCURRENCY
+        await run_bookers(ENGINE_CONCURRENCY, users[:warm], book_one)
+        measured = users[warm : warm + self.options.engine_bookings]
+        seconds = await run_bookers(ENGINE_CONCURRENCY, measured, book_one)
+        return round(len(measured) / seconds, 1)
 
     # --- live updates ---------------------------------------------------------------------------------
 
@@ -606,15 +620,18 @@ def engine_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str
     engine = medians.get(labels[-1], {}).get("engine")
     if not engine:
         return []
-    rate = engine["bookings_per_s"]
-    lines = [f"engine alone (booking service, {ENGINE_CONCURRENCY} bookers, this process): {rate:,.1f} bookings/s"]
+    rate, best = engine["bookings_per_s"], engine.get("reference_bookings_per_s")
+    lines = [
+        f"engine alone (booking service, {ENGINE_CONCURRENCY} bookers, this process): {rate:,.1f} bookings/s",
+        f"one-statement reference booking (booking_engine.py), {ENGINE_CONCURRENCY} bookers: {best:,.1f} bookings/s",
+    ]
     for label in labels:
         for key, figures in sorted(medians.get(label, {}).items()):
             if key.startswith("book_4/"):
-                share = figures["bookings_per_s"] / rate if rate else 0
+                api = figures["bookings_per_s"]
                 lines.append(
-                    f"  {label} bookEvent at 4 clients ({key.split('/')[1]}): {figures['bookings_per_s']:,.1f}/s"
-                    f" = {share:.0%} of the engine"
+                    f"  {label} bookEvent at 4 clients ({key.split('/')[1]}): {api:,.1f}/s = "
+                    f"{api / rate:.0%} of the engine, {api / best:.0%} of the reference"
                 )
     return lines
 
@@ -762,8 +779,12 @@ def checkouts_of(options: Options) -> list[Checkout]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_args(argv)
-    with bench_environment(options, checkouts_of(options)) as bench:
-        result = event_loop_runner()(_run(bench))
+    try:
+        with bench_environment(options, checkouts_of(options)) as bench:
+            result = event_loop_runner()(_run(bench))
+    except KeyboardInterrupt:
+        print("interrupted: the servers and the database were stopped", file=sys.stderr)
+        sys.exit(130)
     print(json.dumps(result))
 
 

@@ -13,7 +13,7 @@ sends its pushes itself and yields nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Iterator
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterator
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
@@ -22,7 +22,7 @@ from strawberry.types import ExecutionResult
 
 from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
-from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer
+from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
 from boxoffice.api.websocket import PushSink, current_sink
 from boxoffice.auth.permissions import requires
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
@@ -110,20 +110,41 @@ class _Shared:
         self.renderer = renderer
         self.uses_my_booking = uses_my_booking
         self.sink = sink
+        # This subscriber's own myBooking answer, encoded, and the booking version it is for: rendered again
+        # only when the booking changes, not with every snapshot.
+        self._parts: tuple[Hashable, tuple[str, ...]] | None = None
 
-    def payload(self, context: Context, state: EventState, user: User | None) -> Awaitable[str]:
+    async def payload(self, context: Context, state: EventState, user: User | None) -> str:
         mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
-        # Everyone without a booking here shares one rendering; a booking is only ever its owner's.
-        variant = (mine.booking.id, mine.fingerprint) if mine is not None else None
 
-        def build() -> tuple[object, object]:
-            snapshot = SnapshotContext(context.database)
-            _prime_event_state(snapshot.as_context(), state, user.id if mine is not None and user else None)
-            if mine is not None and user is not None:
-                snapshot.loaders.users.prime(user.id, user, force=True)
-            return snapshot, EventType.from_model(state.event)
+        def build(with_booking: bool) -> Callable[[], tuple[object, object]]:
+            def make() -> tuple[object, object]:
+                snapshot = SnapshotContext(context.database)
+                owner = user.id if with_booking and user is not None else None
+                _prime_event_state(snapshot.as_context(), state, owner)
+                if owner is not None and user is not None:
+                    snapshot.loaders.users.prime(user.id, user, force=True)
+                return snapshot, EventType.from_model(state.event)
 
-        return self.renderer.payload(state.renderings, variant, build)
+            return make
+
+        renderer = self.renderer
+        # Everyone without a booking here shares one rendering.
+        shared = await renderer.rendering(state.renderings, None, build(False))
+        if mine is None:
+            return shared.text
+        # A booking is only ever its owner's: cut into the shared rendering where the document allows it...
+        version = (mine.booking.id, mine.booking.updated_at, mine.fingerprint)
+        splice_keys = renderer.splice_keys
+        template = shared.template(renderer.root_key, splice_keys) if splice_keys else None
+        if template is not None:
+            if self._parts is None or self._parts[0] != version:
+                own = renderer.parts(await renderer.render(*build(True)()))
+                self._parts = (version, own) if own is not None else None
+            if self._parts is not None:
+                return splice(template, self._parts[1])
+        # ... else the whole document rendered with it.
+        return (await renderer.rendering(state.renderings, version, build(True))).text
 
 
 def _shared(info: Info) -> _Shared | None:
