@@ -14,7 +14,7 @@ from fastapi.requests import HTTPConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
-from boxoffice.api.overload import Admission
+from boxoffice.api.overload import BUSY_MESSAGE, Admission
 from boxoffice.auth.permissions import is_admin
 from boxoffice.auth.service import load_user
 from boxoffice.auth.throttle import LoginThrottle
@@ -23,7 +23,7 @@ from boxoffice.config import Settings
 from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
-from boxoffice.errors import Unauthenticated
+from boxoffice.errors import RateLimited, Unauthenticated
 from boxoffice.events.service import Viewer
 from boxoffice.live.read_cache import PublicReadCache
 from boxoffice.resolvers.loaders import Loaders
@@ -59,6 +59,7 @@ class Context(BaseContext):
         # HTTP requests take a place in the database's line on first use and keep it to the end (api/overload.py).
         self._admission = admission
         self._admitted = False
+        self._closed = False
         self.request_id = uuid.uuid4().hex
         self._long_lived = connection.scope["type"] == "websocket"
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
@@ -80,6 +81,7 @@ class Context(BaseContext):
 
     async def close(self) -> None:
         """The request is over: its session (if any) closes, its place in the database's line goes on."""
+        self._closed = True
         try:
             if self._session is not None:
                 await self._session.close()
@@ -99,6 +101,10 @@ class Context(BaseContext):
         async with self._session_lock:
             if not self._admitted and self._admission is not None:
                 await self._admission.acquire()
+                if self._closed:
+                    # The request ended while this (shielded) lookup waited: its place goes straight back.
+                    self._admission.release()
+                    raise RateLimited(BUSY_MESSAGE)
                 self._admitted = True
             return await operation(self.session, *args, **kwargs)
 
