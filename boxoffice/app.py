@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -41,6 +42,17 @@ def _without_telemetry() -> dict[str, Any]:
     return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
 
 
+def _freeze_startup_objects() -> None:
+    """Move everything built at startup (modules, the schema, the app) out of the garbage collector's sight.
+
+    Without this every full collection walks hundreds of thousands of long-lived objects; requests allocate
+    enough short-lived ones that collections are frequent (the collector was ~30% of a cached read's CPU).
+    Only for a served app (its lifespan owns the database), never for apps built by tests.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """The app. Without `database`, its lifespan opens one (starting the embedded PostgreSQL if DATABASE_URL is
     unset), migrates it and closes it at shutdown; a `database` passed in is used as is and left open."""
@@ -60,6 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             await migrate(owned.engine)
             app.state.database = owned
+            if settings.gc_freeze:
+                _freeze_startup_objects()
             _start_read_cache(app)
             yield
         finally:
