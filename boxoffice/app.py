@@ -107,9 +107,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.live_hub = LiveHub()
 
     schema = build_schema(settings)
-    # POST /graphql first, straight to Strawberry's ASGI view (boxoffice/api/http_post.py); the router below
-    # serves GET and WebSocket on the same path.
-    app.router.routes.append(Route("/graphql", endpoint=GraphQLPost(schema, app.state), methods=["POST"]))
     graphql = BoxofficeGraphQLRouter(
         schema,
         context_getter=make_context_getter(app.state),
@@ -117,6 +114,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         graphql_ide="graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
+    # POST /graphql first, straight to Strawberry's ASGI view with the router's JSON hooks
+    # (boxoffice/api/http_post.py); the router serves GET and WebSocket on the same path.
+    app.router.routes.append(Route("/graphql", endpoint=GraphQLPost(schema, app.state, like=graphql), methods=["POST"]))
     app.include_router(graphql, prefix="/graphql")
 
     @app.get("/health")

@@ -12,31 +12,55 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.schema import BaseSchema
 
 from boxoffice.api.context import Context, build_context
-from boxoffice.api.json_encoding import encode_json
 
 _CONTEXT_KEY = "boxoffice.context"
 
 
 class GraphQLPost(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, app_state: Any) -> None:
+    """The HTTP view for POST. Its JSON and request hooks are the router's (`like`), so a customization made
+    there (parsing, refusing, encoding) applies to POST too."""
+
+    def __init__(
+        self, schema: BaseSchema, app_state: Any, like: AsyncBaseHTTPView[Any, Any, Any, Any, Any, Any, Any]
+    ) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
         self._app_state = app_state
+        self._like = like
+
+    def parse_json(self, data: str | bytes) -> Any:
+        return self._like.parse_json(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return self._like.decode_json(data)
+
+    def encode_json(self, data: object) -> str | bytes:
+        return self._like.encode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        try:
+            try:
+                response: Response = await self.run(Request(scope=scope, receive=receive))
+            except HTTPException as error:
+                response = PlainTextResponse(error.reason, status_code=error.status_code)
         finally:
+            # Before the response goes out: the session and the database place are free while it is sent.
             context: Context | None = scope.pop(_CONTEXT_KEY, None)
             if context is not None:
                 await context.close()
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         context = build_context(self._app_state, request)
@@ -46,6 +70,3 @@ class GraphQLPost(GraphQL[Context, None]):
             context.response = response
         request.scope[_CONTEXT_KEY] = context
         return context
-
-    def encode_json(self, data: object) -> str:
-        return encode_json(data)
