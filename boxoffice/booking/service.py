@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.driver import driver_connection, driver_transaction
-from boxoffice.db.models import MAX_SEATS_PER_BOOKING, Booking, BookingStatus, EventStatus
+from boxoffice.db.models import MAX_SEATS_PER_BOOKING, Booking, BookingStatus, CancelReason, EventStatus
 from boxoffice.errors import BadUserInput, Conflict, NotFound
 
 
@@ -44,7 +44,8 @@ class Promotion:
 
 
 _BOOKING_COLUMNS = (
-    "id, event_id, user_id, quantity, status, waitlist_seq, created_at, confirmed_at, cancelled_at, updated_at"
+    "id, event_id, user_id, quantity, status, waitlist_seq, created_at, confirmed_at, cancelled_at, cancel_reason, "
+    "updated_at"
 )
 
 LOCK_EVENT_SQL = (
@@ -75,9 +76,21 @@ _READ_BOOKING_SQL = "SELECT user_id, quantity, status FROM bookings WHERE id = $
 
 _CANCEL_BOOKING_SQL = f"""
     UPDATE bookings
-       SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), updated_at = now()
+       SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), cancel_reason = $2, updated_at = now()
      WHERE id = $1
     RETURNING {_BOOKING_COLUMNS}
+"""
+
+# The events where a user holds an active booking, in id order: the one order multi-event writers lock in.
+_USER_ACTIVE_EVENTS_SQL = """
+    SELECT DISTINCT event_id FROM bookings
+     WHERE user_id = $1 AND status IN ('CONFIRMED', 'WAITLISTED')
+     ORDER BY event_id
+"""
+
+_USER_ACTIVE_BOOKING_ON_EVENT_SQL = """
+    SELECT id, quantity, status FROM bookings
+     WHERE user_id = $1 AND event_id = $2 AND status IN ('CONFIRMED', 'WAITLISTED')
 """
 
 # At most `free` bookings can be promoted (each takes at least one seat), so only that many are read.
@@ -114,7 +127,7 @@ _WAITLIST_POSITIONS_SQL = text(
 
 def validate_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_SEATS_PER_BOOKING:
-        raise BadUserInput(f"quantity must be between 1 and {MAX_SEATS_PER_BOOKING}, got {quantity}")
+        raise BadUserInput(f"Tickets must be between 1 and {MAX_SEATS_PER_BOOKING} (quantity was {quantity})")
 
 
 def decide(event: LockedEvent, quantity: int) -> BookingStatus:
@@ -198,10 +211,13 @@ async def promote(conn: asyncpg.Connection, event_id: int, free: int) -> Promoti
     return Promotion(ids, int(fitting[-1]["seats_through"]))
 
 
-async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None = None) -> Booking:
+async def cancel(
+    session: AsyncSession, booking_id: int, *, owner_id: int | None = None, by_user_id: int | None = None
+) -> Booking:
     """Cancel a booking. A confirmed one frees its seats and promotes from the line in the same transaction.
 
     With `owner_id`, only that user's booking can be cancelled; anyone else's answers NOT_FOUND.
+    `by_user_id` is who asked: someone other than the booking's user (an admin) is recorded as ADMIN.
     """
     async with driver_transaction(session) as conn:
         event_id = await conn.fetchval(_BOOKING_EVENT_SQL, booking_id)
@@ -214,28 +230,66 @@ async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None
             raise NotFound(f"Booking {booking_id} does not exist")
         if current["status"] == BookingStatus.CANCELLED:
             raise Conflict("This booking is already cancelled")
-        cancelled = await conn.fetchrow(_CANCEL_BOOKING_SQL, booking_id)
-        seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
-        if current["status"] == BookingStatus.CONFIRMED:
-            seats_remaining += current["quantity"]
-        else:
-            waitlist_count -= 1
-        # Either way the line may move: freed seats, or a head that did not fit has left and the next one might.
-        promotion = await promote(conn, event.id, seats_remaining if waitlist_count else 0)
-        seats_remaining -= promotion.seats
-        waitlist_count -= len(promotion.booking_ids)
-        await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
+        by_other = by_user_id is not None and by_user_id != current["user_id"]
+        reason = CancelReason.ADMIN if by_other else CancelReason.BOOKER
+        cancelled, _ = await cancel_locked(conn, event, booking_id, current["status"], current["quantity"], reason)
     # Built after COMMIT, as in book_on: nothing that can wait runs while the lock is held.
     return _booking(cancelled)
+
+
+async def cancel_locked(
+    conn: asyncpg.Connection, event: LockedEvent, booking_id: int, status: str, quantity: int, reason: CancelReason
+) -> tuple[asyncpg.Record, Promotion]:
+    """Cancel an active booking of the locked `event` (status and quantity as read under the lock), promote
+    from the line into what it frees, and set the event's counters. Runs in the caller's transaction."""
+    cancelled = await conn.fetchrow(_CANCEL_BOOKING_SQL, booking_id, reason.value)
+    seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
+    if status == BookingStatus.CONFIRMED:
+        seats_remaining += quantity
+    else:
+        waitlist_count -= 1
+    # Either way the line may move: freed seats, or a head that did not fit has left and the next one might.
+    promotion = await promote(conn, event.id, seats_remaining if waitlist_count else 0)
+    seats_remaining -= promotion.seats
+    waitlist_count -= len(promotion.booking_ids)
+    await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
+    return cancelled, promotion
+
+
+@dataclass(frozen=True, slots=True)
+class UserCancellation:
+    bookings: int
+    promoted: int
+
+
+async def cancel_user_bookings(conn: asyncpg.Connection, user_id: int) -> UserCancellation:
+    """Cancel every active booking of `user_id` (e.g. an account being deleted), each under its event's lock
+    with the line moving up behind it, in the caller's transaction. Events are locked in id order.
+
+    A booking the user makes meanwhile on another event is not seen here: the caller re-checks once it has
+    locked the user's row (see users/accounts.py).
+    """
+    cancelled = promoted = 0
+    for record in await conn.fetch(_USER_ACTIVE_EVENTS_SQL, user_id):
+        event = await lock_event(conn, record["event_id"])
+        current = await conn.fetchrow(_USER_ACTIVE_BOOKING_ON_EVENT_SQL, user_id, event.id)
+        if current is None:
+            continue  # cancelled by its user meanwhile
+        _, promotion = await cancel_locked(
+            conn, event, current["id"], current["status"], current["quantity"], CancelReason.BOOKER
+        )
+        cancelled += 1
+        promoted += len(promotion.booking_ids)
+    return UserCancellation(cancelled, promoted)
 
 
 async def resize(conn: asyncpg.Connection, event: LockedEvent, capacity: int) -> Promotion:
     """Set a locked event's capacity, promoting from the line if seats appear. Runs in the caller's transaction."""
     if capacity < 1:
-        raise BadUserInput(f"capacity must be at least 1, got {capacity}")
+        raise BadUserInput(f"Capacity must be at least 1 seat (got {capacity})")
     confirmed = event.capacity - event.seats_remaining
     if capacity < confirmed:
-        raise BadUserInput(f"capacity cannot be {capacity}: {confirmed} seats are already confirmed for this event")
+        raise BadUserInput(f"Capacity cannot be {capacity}: {confirmed} seats are already confirmed for this event")
     seats_remaining = capacity - confirmed
     promotion = await promote(conn, event.id, seats_remaining if event.waitlist_count else 0)
     await conn.execute(

@@ -43,6 +43,7 @@ _EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL = """
 _DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL = """
     DELETE FROM bookings b USING users u
      WHERE b.event_id = $1 AND u.id = b.user_id AND u.synthetic
+    RETURNING b.status, b.quantity
 """
 
 # Counters straight from what is left in the table, not adjusted from the old ones.
@@ -66,6 +67,18 @@ class PurgeResult:
     users: int
     events: int
     promoted: int
+    # What the purge freed: active bookings removed, and the confirmed seats they held.
+    bookings: int = 0
+    seats_freed: int = 0
+    # The real users' bookings that got seats because synthetic ones ahead of them left.
+    promoted_booking_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _EventPurge:
+    bookings: int
+    seats_freed: int
+    promoted_booking_ids: list[int]
 
 
 @asynccontextmanager
@@ -101,19 +114,21 @@ async def create_synthetic_users(engine: AsyncEngine, count: int) -> list[int]:
         return list(rows.scalars())
 
 
-async def _purge_event(conn: asyncpg.Connection, event_id: int) -> int:
+async def _purge_event(conn: asyncpg.Connection, event_id: int) -> _EventPurge:
     """Remove the synthetic bookings of one locked event; real users waiting behind them move up or get seats."""
     event = await lock_event(conn, event_id)
-    await conn.execute(_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL, event_id)
+    removed = await conn.fetch(_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL, event_id)
+    active = [record for record in removed if record["status"] in ("CONFIRMED", "WAITLISTED")]
+    seats_freed = sum(record["quantity"] for record in removed if record["status"] == "CONFIRMED")
     seats_remaining, waitlist_count = await conn.fetchrow(_RECOUNT_SQL, event_id)
-    promoted = 0
+    promoted: list[int] = []
     if event.status != EventStatus.CANCELLED and waitlist_count:
         promotion = await promote(conn, event_id, seats_remaining)
         seats_remaining -= promotion.seats
         waitlist_count -= len(promotion.booking_ids)
-        promoted = len(promotion.booking_ids)
+        promoted = promotion.booking_ids
     await conn.execute(_SET_COUNTERS_SQL, event_id, seats_remaining, waitlist_count)
-    return promoted
+    return _EventPurge(len(active), seats_freed, promoted)
 
 
 async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
@@ -126,9 +141,15 @@ async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
         # Waits for running simulations to finish and keeps new ones out until this commits.
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _SYNTHETIC_LOCK_KEY)
         event_ids = [record["event_id"] for record in await conn.fetch(_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL)]
-        promoted = 0
-        for event_id in event_ids:
-            promoted += await _purge_event(conn, event_id)
+        purged = [await _purge_event(conn, event_id) for event_id in event_ids]
         # asyncpg answers a command tag such as "DELETE 55".
         users = int((await conn.execute(_DELETE_USERS_SQL)).split()[-1])
-    return PurgeResult(users=users, events=len(event_ids), promoted=promoted)
+    promoted = tuple(booking_id for event in purged for booking_id in event.promoted_booking_ids)
+    return PurgeResult(
+        users=users,
+        events=len(event_ids),
+        promoted=len(promoted),
+        bookings=sum(event.bookings for event in purged),
+        seats_freed=sum(event.seats_freed for event in purged),
+        promoted_booking_ids=promoted,
+    )

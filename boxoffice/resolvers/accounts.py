@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from boxoffice.auth import service
+from boxoffice.booking.synthetic import purge_synthetic_users
 from boxoffice.db.models import Role as ModelRole
+from boxoffice.db.models import User
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import Role
-from boxoffice.schema.types import AuthPayload, Info, PageInfo, UserConnection, UserEdge, UserType
+from boxoffice.schema.types import (
+    AccountDeletion,
+    AuthPayload,
+    Info,
+    PageInfo,
+    PurgeReport,
+    UserConnection,
+    UserEdge,
+    UserType,
+)
+from boxoffice.users import accounts
 from boxoffice.users.queries import list_users
 
 
@@ -19,8 +31,7 @@ async def register(info: Info, email: str, password: str, name: str) -> AuthPayl
     context = info.context
     registration = service.Registration(email=email, password=password, name=name)
     user = await context.call(service.register, registration, bcrypt_rounds=context.settings.bcrypt_rounds)
-    issued = context.tokens.issue(user.id)
-    return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
+    return _signed_in(user, info)
 
 
 async def login(info: Info, email: str, password: str) -> AuthPayload:
@@ -33,8 +44,7 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
         client=context.client_address,
         bcrypt_rounds=context.settings.bcrypt_rounds,
     )
-    issued = context.tokens.issue(user.id)
-    return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
+    return _signed_in(user, info)
 
 
 async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:
@@ -47,4 +57,68 @@ async def users(info: Info, first: int, after: str | None) -> UserConnection:
     page = await context.call(list_users, first=first, after=after, max_page_size=context.settings.max_page_size)
     edges = [UserEdge(cursor=str(user.id), node=UserType.from_model(user)) for user in page.users]
     end_cursor = edges[-1].cursor if edges else None
-    return UserConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))
+    page_info = PageInfo(
+        has_next_page=page.has_next_page,
+        end_cursor=end_cursor,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+    )
+    return UserConnection(edges=edges, page_info=page_info)
+
+
+def _signed_in(user: User, info: Info) -> AuthPayload:
+    issued = info.context.tokens.issue(user.id, version=user.token_version)
+    return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
+
+
+async def change_name(info: Info, name: str) -> UserType:
+    context = info.context
+    user = await context.require_user()
+    return UserType.from_model(await context.call(accounts.change_name, user.id, name))
+
+
+async def change_password(info: Info, current_password: str, new_password: str) -> AuthPayload:
+    """A fresh token for this session: every token issued before, this one's included, stops working."""
+    context = info.context
+    user = await context.require_user()
+    changed = await context.call(
+        accounts.change_password,
+        user.id,
+        current_password,
+        new_password,
+        throttle=context.throttle,
+        bcrypt_rounds=context.settings.bcrypt_rounds,
+    )
+    return _signed_in(changed, info)
+
+
+async def delete_account(info: Info, password: str) -> AccountDeletion:
+    context = info.context
+    user = await context.require_user()
+    deleted = await context.call(
+        accounts.delete_account,
+        user.id,
+        password,
+        throttle=context.throttle,
+        bcrypt_rounds=context.settings.bcrypt_rounds,
+    )
+    return AccountDeletion(cancelled_bookings=deleted.cancelled_bookings, promoted=deleted.promoted)
+
+
+async def set_user_active(info: Info, user_id: str, active: bool) -> UserType:
+    context = info.context
+    admin = await context.require_user()
+    user = await context.call(accounts.set_user_active, parse_id(user_id, "user"), active, acting_admin_id=admin.id)
+    return UserType.from_model(user)
+
+
+async def purge_synthetic(info: Info) -> PurgeReport:
+    result = await info.context.call(purge_synthetic_users)
+    return PurgeReport(
+        users=result.users,
+        events=result.events,
+        bookings=result.bookings,
+        seats_freed=result.seats_freed,
+        promoted=result.promoted,
+        promoted_booking_ids=result.promoted_booking_ids,
+    )

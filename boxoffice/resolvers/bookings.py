@@ -29,4 +29,5 @@ async def cancel_booking(info: Info, id: str) -> BookingType:
     context = info.context
     user = await context.require_user()
     owner_id = None if is_admin(user) else user.id
-    return BookingType.from_model(await context.call(service.cancel, parse_id(id, "booking"), owner_id=owner_id))
+    cancelled = await context.call(service.cancel, parse_id(id, "booking"), owner_id=owner_id, by_user_id=user.id)
+    return BookingType.from_model(cancelled)

@@ -7,11 +7,19 @@ from boxoffice.db.models import EventStatus as ModelEventStatus
 from boxoffice.errors import Forbidden, NotFound
 from boxoffice.events import service
 from boxoffice.resolvers.ids import parse_id
-from boxoffice.schema.enums import EventStatus
+from boxoffice.schema.enums import EventOrder, EventStatus
 from boxoffice.schema.types import EventConnection, EventEdge, EventInput, EventType, EventUpdateInput, Info, PageInfo
 
 
-async def events(info: Info, status: EventStatus | None, first: int, after: str | None) -> EventConnection:
+async def events(
+    info: Info,
+    status: EventStatus | None,
+    first: int,
+    after: str | None,
+    organizer_id: str | None = None,
+    search: str | None = None,
+    order_by: EventOrder = EventOrder.START_TIME,
+) -> EventConnection:
     context = info.context
     page = await context.call(
         service.list_events,
@@ -20,10 +28,18 @@ async def events(info: Info, status: EventStatus | None, first: int, after: str 
         first=first,
         after=after,
         max_page_size=context.settings.max_page_size,
+        organizer_id=parse_id(organizer_id, "organizer") if organizer_id is not None else None,
+        search=search,
+        descending=order_by == EventOrder.START_TIME_DESC,
     )
     edges = [EventEdge(cursor=page.cursor(event), node=EventType.from_model(event)) for event in page.events]
-    end_cursor = edges[-1].cursor if edges else None
-    return EventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))
+    page_info = PageInfo(
+        has_next_page=page.has_next_page,
+        end_cursor=edges[-1].cursor if edges else None,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+    )
+    return EventConnection(edges=edges, page_info=page_info)
 
 
 async def event(info: Info, id: str) -> EventType | None:

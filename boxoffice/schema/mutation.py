@@ -8,12 +8,14 @@ from boxoffice.auth.permissions import IsAdmin, IsOrganizer, requires
 from boxoffice.resolvers import accounts, bookings, events, simulation
 from boxoffice.schema.enums import Role
 from boxoffice.schema.types import (
+    AccountDeletion,
     AuthPayload,
     BookingType,
     EventInput,
     EventType,
     EventUpdateInput,
     Info,
+    PurgeReport,
     SimulationReport,
     UserType,
 )
@@ -64,3 +66,50 @@ class Mutation:
     @strawberry.mutation(description="ADMIN only", extensions=[requires(IsAdmin())])
     async def set_user_role(self, info: Info, user_id: strawberry.ID, role: Role) -> UserType:
         return await accounts.set_user_role(info, user_id, role)
+
+    @strawberry.mutation(
+        description="The signed-in user's new display name (1..100 characters)", extensions=[requires()]
+    )
+    async def change_name(self, info: Info, name: str) -> UserType:
+        return await accounts.change_name(info, name)
+
+    @strawberry.mutation(
+        description=(
+            "The signed-in user's new password (8..128 characters); the current one is required (a wrong one is "
+            "BAD_USER_INPUT). Every token issued before stops working; the answer carries a fresh one"
+        ),
+        extensions=[requires()],
+    )
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> AuthPayload:
+        return await accounts.change_password(info, current_password, new_password)
+
+    @strawberry.mutation(
+        description=(
+            "Deletes the signed-in user's account (their password required). Active bookings are cancelled in "
+            "the same transaction and the people waiting behind move up. CONFLICT for an account that "
+            "organizes events or is the last admin"
+        ),
+        extensions=[requires()],
+    )
+    async def delete_account(self, info: Info, password: str) -> AccountDeletion:
+        return await accounts.delete_account(info, password)
+
+    @strawberry.mutation(
+        description=(
+            "ADMIN only: deactivate (cannot sign in, tokens refused; bookings kept) or reactivate an account. "
+            "Admins cannot deactivate themselves (CONFLICT)"
+        ),
+        extensions=[requires(IsAdmin())],
+    )
+    async def set_user_active(self, info: Info, user_id: strawberry.ID, active: bool) -> UserType:
+        return await accounts.set_user_active(info, user_id, active)
+
+    @strawberry.mutation(
+        description=(
+            "ADMIN only: deletes the synthetic users of past simulations and their bookings, like "
+            "`boxoffice purge-synthetic`; freed seats go to the real users waiting, in line order"
+        ),
+        extensions=[requires(IsAdmin())],
+    )
+    async def purge_synthetic_users(self, info: Info) -> PurgeReport:
+        return await accounts.purge_synthetic(info)

@@ -6,7 +6,7 @@ import strawberry
 
 from boxoffice.auth.permissions import IsAdmin, requires
 from boxoffice.resolvers import accounts, bookings, events
-from boxoffice.schema.enums import EventStatus
+from boxoffice.schema.enums import EventOrder, EventStatus
 from boxoffice.schema.types import BookingType, EventConnection, EventType, Info, UserConnection, UserType
 
 
@@ -16,11 +16,24 @@ class Query:
     async def me(self, info: Info) -> UserType | None:
         return await accounts.me(info)
 
-    @strawberry.field(description="Events in start order, Relay-style; DRAFT ones only for their organizer and admins")
+    @strawberry.field(
+        description=(
+            "Events in start order, Relay-style; DRAFT ones only for their organizer and admins. "
+            "`organizerId` keeps one organizer's events, `search` those whose title or venue contains it "
+            "(any case, up to 100 characters), `orderBy` picks soonest or latest first"
+        )
+    )
     async def events(
-        self, info: Info, status: EventStatus | None = None, first: int = 50, after: str | None = None
+        self,
+        info: Info,
+        status: EventStatus | None = None,
+        first: int = 50,
+        after: str | None = None,
+        organizer_id: strawberry.ID | None = None,
+        search: str | None = None,
+        order_by: EventOrder = EventOrder.START_TIME,
     ) -> EventConnection:
-        return await events.events(info, status, first, after)
+        return await events.events(info, status, first, after, organizer_id, search, order_by)
 
     @strawberry.field(description="One event; null when it does not exist or the caller may not see it")
     async def event(self, info: Info, id: strawberry.ID) -> EventType | None:

@@ -9,10 +9,11 @@ import strawberry
 
 from boxoffice.api.context import Context
 from boxoffice.auth.permissions import ManagesEvent, requires
+from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.errors import NotFound
-from boxoffice.schema.enums import BookingStatus, EventStatus, Role
+from boxoffice.schema.enums import BookingStatus, CancellationReason, EventStatus, Role
 
 Info = strawberry.Info[Context, None]
 
@@ -23,10 +24,19 @@ class UserType:
     email: str
     name: str
     role: Role
+    active: bool = strawberry.field(
+        default=True, description="False while an admin has deactivated the account: no sign-in, tokens refused"
+    )
 
     @classmethod
     def from_model(cls, user: models.User) -> UserType:
-        return cls(id=strawberry.ID(str(user.id)), email=user.email, name=user.name, role=Role(user.role))
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            email=user.email,
+            name=user.name,
+            role=Role(user.role),
+            active=user.deactivated_at is None,
+        )
 
 
 async def _user(info: Info, user_id: int) -> UserType:
@@ -84,6 +94,44 @@ class EventType:
         bookings = await info.context.loaders.event_bookings.load((self.event_id, model_status))
         return [BookingType.from_model(booking) for booking in bookings]
 
+    @strawberry.field(
+        description=(
+            "The event's bookings a page at a time, in booking order (the waiting list's order too), with counts "
+            "per status: its organizer or an ADMIN only. `first` after `after`, or `last` before `before` "
+            "(1..the page size cap, 50 when neither is given)"
+        ),
+        extensions=[requires(ManagesEvent())],
+    )
+    async def bookings_page(
+        self,
+        info: Info,
+        status: BookingStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> BookingConnection:
+        context = info.context
+        model_status = models.BookingStatus(status.value) if status else None
+        page = await context.call(
+            booking_page,
+            self.event_id,
+            model_status,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            max_page_size=context.settings.max_page_size,
+        )
+        edges = [BookingEdge(cursor=str(booking.id), node=BookingType.from_model(booking)) for booking in page.bookings]
+        page_info = PageInfo(
+            has_next_page=page.has_next_page,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=page.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+        )
+        return BookingConnection(edges=edges, page_info=page_info, event_id=self.event_id, status=model_status)
+
 
 @strawberry.type(name="Booking")
 class BookingType:
@@ -93,6 +141,9 @@ class BookingType:
     created_at: datetime
     confirmed_at: datetime | None
     cancelled_at: datetime | None
+    cancellation_reason: CancellationReason | None = strawberry.field(
+        description="Why it was cancelled; null unless CANCELLED (and for bookings cancelled before this was kept)"
+    )
     booking_id: strawberry.Private[int]
     event_id: strawberry.Private[int]
     user_id: strawberry.Private[int]
@@ -109,6 +160,7 @@ class BookingType:
             created_at=booking.created_at,
             confirmed_at=booking.confirmed_at,
             cancelled_at=booking.cancelled_at,
+            cancellation_reason=CancellationReason(booking.cancel_reason) if booking.cancel_reason else None,
         )
 
     @strawberry.field
@@ -133,6 +185,8 @@ class BookingType:
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = strawberry.field(default=False, description="Whether there are items before this page")
+    start_cursor: str | None = strawberry.field(default=None, description="The first item's cursor on this page")
 
 
 @strawberry.type
@@ -145,6 +199,49 @@ class EventEdge:
 class EventConnection:
     edges: list[EventEdge]
     page_info: PageInfo
+
+
+@strawberry.type
+class BookingEdge:
+    cursor: str
+    node: BookingType
+
+
+@strawberry.type(description="An event's bookings per status: how many bookings, and how many tickets they are for")
+class BookingCounts:
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    confirmed_tickets: int
+    waitlisted_tickets: int
+    cancelled_tickets: int
+
+
+@strawberry.type
+class BookingConnection:
+    edges: list[BookingEdge]
+    page_info: PageInfo
+    event_id: strawberry.Private[int]
+    status: strawberry.Private[models.BookingStatus | None]
+
+    @strawberry.field(description="The event's bookings per status, whatever the page and filter")
+    async def counts(self, info: Info) -> BookingCounts:
+        found = await info.context.call(booking_counts, self.event_id)
+        return BookingCounts(
+            confirmed=found.bookings[models.BookingStatus.CONFIRMED],
+            waitlisted=found.bookings[models.BookingStatus.WAITLISTED],
+            cancelled=found.bookings[models.BookingStatus.CANCELLED],
+            confirmed_tickets=found.tickets[models.BookingStatus.CONFIRMED],
+            waitlisted_tickets=found.tickets[models.BookingStatus.WAITLISTED],
+            cancelled_tickets=found.tickets[models.BookingStatus.CANCELLED],
+        )
+
+    @strawberry.field(description="How many bookings match the status filter, over all pages")
+    async def total_count(self, info: Info) -> int:
+        found = await info.context.call(booking_counts, self.event_id)
+        if self.status is None:
+            return sum(found.bookings.values())
+        return found.bookings[self.status]
 
 
 @strawberry.type
@@ -182,6 +279,27 @@ class SimulationReport:
     @classmethod
     def from_result(cls, result: SimulationResult) -> SimulationReport:
         return cls(**{**dataclasses.asdict(result), "event_id": strawberry.ID(str(result.event_id))})
+
+
+@strawberry.type(description="What purgeSyntheticUsers removed and freed, and whom it moved up")
+class PurgeReport:
+    users: int = strawberry.field(description="Synthetic users deleted")
+    events: int = strawberry.field(description="Events that had active synthetic bookings")
+    bookings: int = strawberry.field(description="Active synthetic bookings removed")
+    seats_freed: int = strawberry.field(description="Confirmed seats those bookings held")
+    promoted: int = strawberry.field(description="Waitlisted bookings of real users confirmed into the freed seats")
+    promoted_booking_ids: strawberry.Private[tuple[int, ...]]
+
+    @strawberry.field(description="The bookings promoted, with their user and event")
+    async def promoted_bookings(self, info: Info) -> list[BookingType]:
+        found = await info.context.loaders.bookings.load_many(list(self.promoted_booking_ids))
+        return [BookingType.from_model(booking) for booking in found if booking is not None]
+
+
+@strawberry.type(description="What deleting an account did")
+class AccountDeletion:
+    cancelled_bookings: int = strawberry.field(description="Active bookings cancelled")
+    promoted: int = strawberry.field(description="Waitlisted bookings of others confirmed into the freed seats")
 
 
 @strawberry.input
