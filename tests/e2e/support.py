@@ -106,6 +106,37 @@ async def sign_in_with_demo_button(page: Page, email: str) -> None:
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+async def sign_in_as(page: Page, client: GraphQL) -> None:
+    """Signs the page in with a token the test already holds (e.g. a freshly registered user's)."""
+    me = (await client("{ me { id email name role } }"))["me"]
+    await page.goto("/")
+    await page.evaluate(
+        """([token, user]) => localStorage.setItem('boxoffice.session', JSON.stringify({
+            token, user, expiresAt: new Date(Date.now() + 3600 * 1000).toISOString()}))""",
+        [client.token, me],
+    )
+    await page.reload()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def published_event(organizer: GraphQL, title: str, capacity: int) -> str:
+    """A published event of `organizer`'s, starting in 2031; its id."""
+    created = await organizer(
+        "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+        {
+            "input": {
+                "title": title,
+                "venue": "Test Hall",
+                "startsAt": "2031-01-01T20:00:00+00:00",
+                "capacity": capacity,
+            }
+        },
+    )
+    event_id = created["createEvent"]["id"]
+    await organizer("mutation($id: ID!) { publishEvent(id: $id) { id } }", {"id": event_id})
+    return event_id
+
+
 async def screenshot(page: Page, name: str) -> Path:
     """Saves a full-page PNG under screenshots/ at the repo root (gitignored)."""
     SCREENSHOTS.mkdir(exist_ok=True)
