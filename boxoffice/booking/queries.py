@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
@@ -13,6 +13,17 @@ from boxoffice.errors import BadUserInput
 
 # Bookings change under other transactions: every query refreshes objects already in the session.
 _FRESH = {"populate_existing": True}
+
+_WAITLIST_POSITIONS_SQL = text(
+    f"""
+    SELECT b.id,
+           (SELECT count(*) FROM bookings w
+             WHERE w.event_id = b.event_id AND w.status = '{BookingStatus.WAITLISTED}'
+               AND w.waitlist_seq <= b.waitlist_seq)
+      FROM bookings b
+     WHERE b.id = ANY(:booking_ids) AND b.status = '{BookingStatus.WAITLISTED}'
+    """
+)
 
 
 async def bookings_by_ids(session: AsyncSession, booking_ids: list[int]) -> dict[int, Booking]:
@@ -29,7 +40,7 @@ async def active_bookings_of_user(session: AsyncSession, user_id: int, event_ids
     query = select(Booking).where(
         Booking.user_id == user_id,
         Booking.event_id.in_(event_ids),
-        Booking.status.in_([status.value for status in ACTIVE_BOOKING_STATUSES]),
+        Booking.status.in_(ACTIVE_BOOKING_STATUSES),
     )
     return {
         booking.event_id: booking for booking in (await session.execute(query.execution_options(**_FRESH))).scalars()
@@ -45,7 +56,7 @@ async def bookings_of_events(
         return grouped
     query = select(Booking).where(Booking.event_id.in_(event_ids)).order_by(Booking.created_at, Booking.id)
     if status is not None:
-        query = query.where(Booking.status == status.value)
+        query = query.where(Booking.status == status)
     for booking in (await session.execute(query.execution_options(**_FRESH))).scalars():
         grouped[booking.event_id].append(booking)
     return grouped
@@ -101,7 +112,7 @@ async def booking_page(
     after_id, before_id = _booking_cursor(after), _booking_cursor(before)
     query = select(Booking).where(Booking.event_id == event_id)
     if status is not None:
-        query = query.where(Booking.status == status.value)
+        query = query.where(Booking.status == status)
     bounded = query
     if after_id is not None:
         bounded = bounded.where(Booking.id > after_id)
@@ -140,3 +151,11 @@ async def booking_counts(session: AsyncSession, event_id: int) -> BookingCounts:
         bookings[BookingStatus(status)] = int(count)
         tickets[BookingStatus(status)] = int(quantity)
     return BookingCounts(bookings, tickets)
+
+
+async def waitlist_positions(session: AsyncSession, booking_ids: list[int]) -> dict[int, int]:
+    """Each waitlisted booking's 1-based place in line right now, derived from the order of the line."""
+    if not booking_ids:
+        return {}
+    rows = await session.execute(_WAITLIST_POSITIONS_SQL, {"booking_ids": booking_ids})
+    return {booking_id: int(position) for booking_id, position in rows}

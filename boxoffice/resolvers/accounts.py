@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from boxoffice.auth import service
 from boxoffice.booking.synthetic import purge_synthetic_users
-from boxoffice.db.models import Role as ModelRole
 from boxoffice.db.models import User
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import Role
@@ -48,7 +47,7 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
 
 
 async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:
-    user = await info.context.call(service.set_user_role, parse_id(user_id, "user"), ModelRole(role.value))
+    user = await info.context.call(service.set_user_role, parse_id(user_id, "user"), role)
     return UserType.from_model(user)
 
 

@@ -13,7 +13,7 @@ from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.errors import NotFound
-from boxoffice.schema.enums import BookingStatus, CancellationReason, EventStatus, Role
+from boxoffice.schema.enums import BookingStatus, CancelReason, EventStatus, Role
 
 Info = strawberry.Info[Context, None]
 
@@ -34,7 +34,7 @@ class UserType:
             id=strawberry.ID(str(user.id)),
             email=user.email,
             name=user.name,
-            role=Role(user.role),
+            role=user.role,
             active=user.deactivated_at is None,
         )
 
@@ -72,7 +72,7 @@ class EventType:
             capacity=event.capacity,
             seats_remaining=max(event.seats_remaining, 0),
             waitlist_length=event.waitlist_count,
-            status=EventStatus(event.status),
+            status=event.status,
             organizer_id=event.organizer_id,
         )
 
@@ -90,8 +90,7 @@ class EventType:
         extensions=[requires(ManagesEvent())],
     )
     async def bookings(self, info: Info, status: BookingStatus | None = None) -> list[BookingType]:
-        model_status = models.BookingStatus(status.value) if status else None
-        bookings = await info.context.loaders.event_bookings.load((self.event_id, model_status))
+        bookings = await info.context.loaders.event_bookings.load((self.event_id, status))
         return [BookingType.from_model(booking) for booking in bookings]
 
     @strawberry.field(
@@ -112,11 +111,10 @@ class EventType:
         before: str | None = None,
     ) -> BookingConnection:
         context = info.context
-        model_status = models.BookingStatus(status.value) if status else None
         page = await context.call(
             booking_page,
             self.event_id,
-            model_status,
+            status,
             first=first,
             after=after,
             last=last,
@@ -130,7 +128,7 @@ class EventType:
             has_previous_page=page.has_previous_page,
             start_cursor=edges[0].cursor if edges else None,
         )
-        return BookingConnection(edges=edges, page_info=page_info, event_id=self.event_id, status=model_status)
+        return BookingConnection(edges=edges, page_info=page_info, event_id=self.event_id, status=status)
 
 
 @strawberry.type(name="Booking")
@@ -141,7 +139,7 @@ class BookingType:
     created_at: datetime
     confirmed_at: datetime | None
     cancelled_at: datetime | None
-    cancellation_reason: CancellationReason | None = strawberry.field(
+    cancellation_reason: CancelReason | None = strawberry.field(
         description="Why it was cancelled; null unless CANCELLED (and for bookings cancelled before this was kept)"
     )
     booking_id: strawberry.Private[int]
@@ -156,11 +154,11 @@ class BookingType:
             event_id=booking.event_id,
             user_id=booking.user_id,
             quantity=booking.quantity,
-            status=BookingStatus(booking.status),
+            status=booking.status,
             created_at=booking.created_at,
             confirmed_at=booking.confirmed_at,
             cancelled_at=booking.cancelled_at,
-            cancellation_reason=CancellationReason(booking.cancel_reason) if booking.cancel_reason else None,
+            cancellation_reason=CancelReason(booking.cancel_reason) if booking.cancel_reason else None,
         )
 
     @strawberry.field
@@ -176,7 +174,7 @@ class BookingType:
 
     @strawberry.field(description="1-based place in line right now; null unless WAITLISTED")
     async def waitlist_position(self, info: Info) -> int | None:
-        if self.status != BookingStatus.WAITLISTED:
+        if self.status is not BookingStatus.WAITLISTED:
             return None
         return await info.context.loaders.waitlist_position.load(self.booking_id)
 
@@ -222,18 +220,18 @@ class BookingConnection:
     edges: list[BookingEdge]
     page_info: PageInfo
     event_id: strawberry.Private[int]
-    status: strawberry.Private[models.BookingStatus | None]
+    status: strawberry.Private[BookingStatus | None]
 
     @strawberry.field(description="The event's bookings per status, whatever the page and filter")
     async def counts(self, info: Info) -> BookingCounts:
         found = await info.context.call(booking_counts, self.event_id)
         return BookingCounts(
-            confirmed=found.bookings[models.BookingStatus.CONFIRMED],
-            waitlisted=found.bookings[models.BookingStatus.WAITLISTED],
-            cancelled=found.bookings[models.BookingStatus.CANCELLED],
-            confirmed_tickets=found.tickets[models.BookingStatus.CONFIRMED],
-            waitlisted_tickets=found.tickets[models.BookingStatus.WAITLISTED],
-            cancelled_tickets=found.tickets[models.BookingStatus.CANCELLED],
+            confirmed=found.bookings[BookingStatus.CONFIRMED],
+            waitlisted=found.bookings[BookingStatus.WAITLISTED],
+            cancelled=found.bookings[BookingStatus.CANCELLED],
+            confirmed_tickets=found.tickets[BookingStatus.CONFIRMED],
+            waitlisted_tickets=found.tickets[BookingStatus.WAITLISTED],
+            cancelled_tickets=found.tickets[BookingStatus.CANCELLED],
         )
 
     @strawberry.field(description="How many bookings match the status filter, over all pages")

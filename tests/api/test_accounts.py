@@ -6,8 +6,7 @@ import pytest
 
 from boxoffice.booking.service import book
 from boxoffice.db.models import BookingStatus, Role
-
-from .conftest import PASSWORD
+from tests.support.factories import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
 ME = "{ me { id name role active } }"
@@ -19,38 +18,38 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 SET_ACTIVE = "mutation($id: ID!, $a: Boolean!) { setUserActive(userId: $id, active: $a) { id active } }"
 
 
-async def test_a_user_changes_their_name(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_a_user_changes_their_name(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     reply = await gql('mutation { changeName(name: "  Ada Lovelace ") { name } }', token=token_for(user))
     assert reply.data == {"changeName": {"name": "Ada Lovelace"}}, reply.body
     assert (await gql(ME, token=token_for(user))).data["me"]["name"] == "Ada Lovelace"
 
 
-async def test_a_blank_name_is_bad_input_naming_the_field(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_a_blank_name_is_bad_input_naming_the_field(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     reply = await gql('mutation { changeName(name: "   ") { name } }', token=token_for(user))
     assert reply.code == "BAD_USER_INPUT"
     assert reply.errors[0]["message"].startswith("Name")
 
 
-async def test_changing_the_password_needs_the_current_one(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_changing_the_password_needs_the_current_one(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     reply = await gql(CHANGE_PASSWORD, {"c": "not my password", "n": NEW_PASSWORD}, token=token_for(user))
     assert reply.code == "BAD_USER_INPUT"
     assert "Current password" in reply.errors[0]["message"]
     assert (await gql(LOGIN, {"e": user.email, "p": PASSWORD})).errors == []
 
 
-async def test_a_new_password_signs_in_and_the_old_one_no_longer_does(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_a_new_password_signs_in_and_the_old_one_no_longer_does(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     reply = await gql(CHANGE_PASSWORD, {"c": PASSWORD, "n": NEW_PASSWORD}, token=token_for(user))
     assert reply.errors == [], reply.body
     assert (await gql(LOGIN, {"e": user.email, "p": NEW_PASSWORD})).errors == []
     assert (await gql(LOGIN, {"e": user.email, "p": PASSWORD})).code == "UNAUTHENTICATED"
 
 
-async def test_a_password_change_signs_out_other_sessions_but_not_this_one(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_a_password_change_signs_out_other_sessions_but_not_this_one(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     other_session = token_for(user)
     reply = await gql(CHANGE_PASSWORD, {"c": PASSWORD, "n": NEW_PASSWORD}, token=token_for(user))
     fresh = reply.data["changePassword"]["token"]
@@ -60,17 +59,17 @@ async def test_a_password_change_signs_out_other_sessions_but_not_this_one(make_
     assert (await gql(ME, token=fresh)).data["me"]["id"] == str(user.id)
 
 
-async def test_a_too_short_new_password_is_bad_input(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_a_too_short_new_password_is_bad_input(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     reply = await gql(CHANGE_PASSWORD, {"c": PASSWORD, "n": "short"}, token=token_for(user))
     assert reply.code == "BAD_USER_INPUT"
     assert (await gql(ME, token=token_for(user))).errors == []
 
 
 async def test_deleting_an_account_cancels_its_bookings_and_promotes_the_line(
-    make_account, make_event, token_for, gql, db
+    make_user, make_event, token_for, gql, db
 ) -> None:
-    leaving, waiting = await make_account(), await make_account()
+    leaving, waiting = await make_user(password=PASSWORD), await make_user(password=PASSWORD)
     event = await make_event(capacity=2)
     async with db.sessions() as session:
         await book(session, event.id, leaving.id, 2)
@@ -84,35 +83,35 @@ async def test_deleting_an_account_cancels_its_bookings_and_promotes_the_line(
     assert seats.data["event"] == {"seatsRemaining": 0, "waitlistLength": 0}
 
 
-async def test_a_deleted_accounts_token_and_password_stop_working(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_a_deleted_accounts_token_and_password_stop_working(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     token = token_for(user)
     assert (await gql(DELETE, {"p": PASSWORD}, token=token)).errors == []
     assert (await gql(ME, token=token)).code == "UNAUTHENTICATED"
     assert (await gql(LOGIN, {"e": user.email, "p": PASSWORD})).code == "UNAUTHENTICATED"
 
 
-async def test_deleting_needs_the_password(make_account, token_for, gql) -> None:
-    user = await make_account()
+async def test_deleting_needs_the_password(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
     reply = await gql(DELETE, {"p": "wrong password"}, token=token_for(user))
     assert reply.code == "BAD_USER_INPUT"
     assert (await gql(ME, token=token_for(user))).errors == []
 
 
-async def test_an_organizer_with_events_cannot_delete_their_account(make_account, make_event, token_for, gql) -> None:
-    organizer = await make_account(Role.ORGANIZER)
+async def test_an_organizer_with_events_cannot_delete_their_account(make_user, make_event, token_for, gql) -> None:
+    organizer = await make_user(Role.ORGANIZER, password=PASSWORD)
     await make_event(organizer=organizer)
     reply = await gql(DELETE, {"p": PASSWORD}, token=token_for(organizer))
     assert reply.code == "CONFLICT"
 
 
-async def test_the_last_admin_cannot_delete_their_account(make_account, token_for, gql) -> None:
-    admin = await make_account(Role.ADMIN)
+async def test_the_last_admin_cannot_delete_their_account(make_user, token_for, gql) -> None:
+    admin = await make_user(Role.ADMIN, password=PASSWORD)
     assert (await gql(DELETE, {"p": PASSWORD}, token=token_for(admin))).code == "CONFLICT"
 
 
-async def test_a_deactivated_user_cannot_sign_in_and_their_tokens_are_refused(make_account, token_for, gql) -> None:
-    admin, user = await make_account(Role.ADMIN), await make_account()
+async def test_a_deactivated_user_cannot_sign_in_and_their_tokens_are_refused(make_user, token_for, gql) -> None:
+    admin, user = await make_user(Role.ADMIN, password=PASSWORD), await make_user(password=PASSWORD)
     token = token_for(user)
     reply = await gql(SET_ACTIVE, {"id": str(user.id), "a": False}, token=token_for(admin))
     assert reply.data == {"setUserActive": {"id": str(user.id), "active": False}}, reply.body
@@ -124,15 +123,15 @@ async def test_a_deactivated_user_cannot_sign_in_and_their_tokens_are_refused(ma
     assert "deactivated" in login.errors[0]["message"]
 
 
-async def test_a_deactivated_accounts_status_is_told_only_with_the_right_password(make_account, token_for, gql) -> None:
-    admin, user = await make_account(Role.ADMIN), await make_account()
+async def test_a_deactivated_accounts_status_is_told_only_with_the_right_password(make_user, token_for, gql) -> None:
+    admin, user = await make_user(Role.ADMIN, password=PASSWORD), await make_user(password=PASSWORD)
     await gql(SET_ACTIVE, {"id": str(user.id), "a": False}, token=token_for(admin))
     login = await gql(LOGIN, {"e": user.email, "p": "a wrong guess"})
     assert login.errors[0]["message"] == "Wrong email or password"
 
 
-async def test_a_reactivated_user_signs_in_again(make_account, token_for, gql) -> None:
-    admin, user = await make_account(Role.ADMIN), await make_account()
+async def test_a_reactivated_user_signs_in_again(make_user, token_for, gql) -> None:
+    admin, user = await make_user(Role.ADMIN, password=PASSWORD), await make_user(password=PASSWORD)
     await gql(SET_ACTIVE, {"id": str(user.id), "a": False}, token=token_for(admin))
     reply = await gql(SET_ACTIVE, {"id": str(user.id), "a": True}, token=token_for(admin))
     assert reply.data["setUserActive"]["active"] is True
@@ -140,14 +139,14 @@ async def test_a_reactivated_user_signs_in_again(make_account, token_for, gql) -
     assert (await gql(ME, token=token_for(user))).data["me"]["active"] is True
 
 
-async def test_an_admin_cannot_deactivate_themselves(make_account, token_for, gql) -> None:
-    admin = await make_account(Role.ADMIN)
+async def test_an_admin_cannot_deactivate_themselves(make_user, token_for, gql) -> None:
+    admin = await make_user(Role.ADMIN, password=PASSWORD)
     reply = await gql(SET_ACTIVE, {"id": str(admin.id), "a": False}, token=token_for(admin))
     assert reply.code == "CONFLICT"
 
 
 @pytest.mark.parametrize("user_id", ["999999", "abc"])
-async def test_deactivating_nobody_is_not_found_or_bad_input(make_account, token_for, gql, user_id: str) -> None:
-    admin = await make_account(Role.ADMIN)
+async def test_deactivating_nobody_is_not_found_or_bad_input(make_user, token_for, gql, user_id: str) -> None:
+    admin = await make_user(Role.ADMIN, password=PASSWORD)
     reply = await gql(SET_ACTIVE, {"id": user_id, "a": False}, token=token_for(admin))
     assert reply.code == ("NOT_FOUND" if user_id.isdigit() else "BAD_USER_INPUT")

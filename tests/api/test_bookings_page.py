@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from boxoffice.booking.service import book, cancel
 from boxoffice.db.models import Role
-from tests.conftest import make_users
+from tests.support.factories import PASSWORD, make_users
 
 PAGE = """query($id: ID!, $status: BookingStatus, $first: Int, $after: String, $last: Int, $before: String) {
   event(id: $id) {
@@ -18,9 +18,9 @@ PAGE = """query($id: ID!, $status: BookingStatus, $first: Int, $after: String, $
 }"""
 
 
-async def _crowd(db, make_event, make_account, *, capacity: int, bookers: int):
+async def _crowd(db, make_event, make_user, *, capacity: int, bookers: int):
     """An event with `bookers` one-seat bookings in order (the first `capacity` confirmed) and its organizer."""
-    organizer = await make_account(Role.ORGANIZER)
+    organizer = await make_user(Role.ORGANIZER, password=PASSWORD)
     event = await make_event(capacity=capacity, organizer=organizer)
     ids = await make_users(db, bookers)
     async with db.sessions() as session:
@@ -33,8 +33,8 @@ def _page(reply):
     return reply.data["event"]["bookingsPage"]
 
 
-async def test_pages_forward_through_every_booking_once(db, make_event, make_account, token_for, gql) -> None:
-    event, organizer, booked = await _crowd(db, make_event, make_account, capacity=3, bookers=7)
+async def test_pages_forward_through_every_booking_once(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, booked = await _crowd(db, make_event, make_user, capacity=3, bookers=7)
     seen, after = [], None
     while True:
         page = _page(await gql(PAGE, {"id": str(event.id), "first": 3, "after": after}, token=token_for(organizer)))
@@ -45,8 +45,8 @@ async def test_pages_forward_through_every_booking_once(db, make_event, make_acc
     assert seen == [str(booking.id) for booking in booked]
 
 
-async def test_pages_backward_from_a_cursor(db, make_event, make_account, token_for, gql) -> None:
-    event, organizer, booked = await _crowd(db, make_event, make_account, capacity=3, bookers=7)
+async def test_pages_backward_from_a_cursor(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, booked = await _crowd(db, make_event, make_user, capacity=3, bookers=7)
     before = str(booked[5].id)
     page = _page(await gql(PAGE, {"id": str(event.id), "last": 2, "before": before}, token=token_for(organizer)))
     assert [edge["node"]["id"] for edge in page["edges"]] == [str(booked[3].id), str(booked[4].id)]
@@ -58,27 +58,23 @@ async def test_pages_backward_from_a_cursor(db, make_event, make_account, token_
     }
 
 
-async def test_the_first_page_has_no_previous_and_the_last_no_next(
-    db, make_event, make_account, token_for, gql
-) -> None:
-    event, organizer, _ = await _crowd(db, make_event, make_account, capacity=3, bookers=4)
+async def test_the_first_page_has_no_previous_and_the_last_no_next(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, _ = await _crowd(db, make_event, make_user, capacity=3, bookers=4)
     first = _page(await gql(PAGE, {"id": str(event.id), "first": 4}, token=token_for(organizer)))
     assert first["pageInfo"]["hasPreviousPage"] is False
     assert first["pageInfo"]["hasNextPage"] is False
 
 
-async def test_a_status_filter_keeps_the_waiting_list_in_line_order(
-    db, make_event, make_account, token_for, gql
-) -> None:
-    event, organizer, booked = await _crowd(db, make_event, make_account, capacity=3, bookers=6)
+async def test_a_status_filter_keeps_the_waiting_list_in_line_order(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, booked = await _crowd(db, make_event, make_user, capacity=3, bookers=6)
     page = _page(await gql(PAGE, {"id": str(event.id), "status": "WAITLISTED"}, token=token_for(organizer)))
     assert [edge["node"]["waitlistPosition"] for edge in page["edges"]] == [1, 2, 3]
     assert [edge["node"]["id"] for edge in page["edges"]] == [str(booking.id) for booking in booked[3:]]
     assert page["totalCount"] == 3
 
 
-async def test_counts_give_people_and_tickets_per_status(db, make_event, make_account, token_for, gql) -> None:
-    event, organizer, booked = await _crowd(db, make_event, make_account, capacity=3, bookers=6)
+async def test_counts_give_people_and_tickets_per_status(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, booked = await _crowd(db, make_event, make_user, capacity=3, bookers=6)
     async with db.sessions() as session:
         await cancel(session, booked[5].id)
     page = _page(await gql(PAGE, {"id": str(event.id), "first": 1}, token=token_for(organizer)))
@@ -93,19 +89,19 @@ async def test_counts_give_people_and_tickets_per_status(db, make_event, make_ac
     assert page["totalCount"] == 6
 
 
-async def test_the_page_size_is_capped(db, make_event, make_account, token_for, gql) -> None:
-    event, organizer, _ = await _crowd(db, make_event, make_account, capacity=1, bookers=1)
+async def test_the_page_size_is_capped(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, _ = await _crowd(db, make_event, make_user, capacity=1, bookers=1)
     reply = await gql(PAGE, {"id": str(event.id), "first": 101}, token=token_for(organizer))
     assert reply.code == "BAD_USER_INPUT"
 
 
-async def test_first_and_last_together_are_bad_input(db, make_event, make_account, token_for, gql) -> None:
-    event, organizer, _ = await _crowd(db, make_event, make_account, capacity=1, bookers=1)
+async def test_first_and_last_together_are_bad_input(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, _ = await _crowd(db, make_event, make_user, capacity=1, bookers=1)
     reply = await gql(PAGE, {"id": str(event.id), "first": 1, "last": 1}, token=token_for(organizer))
     assert reply.code == "BAD_USER_INPUT"
 
 
-async def test_a_cursor_not_given_out_is_bad_input(db, make_event, make_account, token_for, gql) -> None:
-    event, organizer, _ = await _crowd(db, make_event, make_account, capacity=1, bookers=1)
+async def test_a_cursor_not_given_out_is_bad_input(db, make_event, make_user, token_for, gql) -> None:
+    event, organizer, _ = await _crowd(db, make_event, make_user, capacity=1, bookers=1)
     reply = await gql(PAGE, {"id": str(event.id), "after": "abc"}, token=token_for(organizer))
     assert reply.code == "BAD_USER_INPUT"

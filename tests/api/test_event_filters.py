@@ -23,7 +23,7 @@ async def _event(db, organizer, title: str, venue: str, days: int, status: Event
         capacity=10,
         seats_remaining=10,
         waitlist_count=0,
-        status=status.value,
+        status=status,
     )
     async with db.sessions() as session, session.begin():
         session.add(event)

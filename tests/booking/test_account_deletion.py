@@ -18,7 +18,7 @@ from boxoffice.db.models import BookingStatus, Role, User
 from boxoffice.db.session import Database
 from boxoffice.errors import DomainError
 from boxoffice.users.accounts import delete_account
-from tests.conftest import EventFactory, make_users
+from tests.support.factories import EventFactory, make_users
 
 PASSWORD = "deleting is forever"
 ROUNDS = 4

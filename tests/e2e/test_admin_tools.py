@@ -7,17 +7,10 @@ import uuid
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from .support import (
-    DEMO_PASSWORDS,
-    DESKTOP,
-    PHONE,
-    GraphQL,
-    GraphQLFailure,
-    new_page,
-    published_event,
-    screenshot,
-    sign_in_with_demo_button,
-)
+from tests.support.demo import demo_password
+from tests.support.graphql import GraphQL, GraphQLError
+
+from .browser import DESKTOP, PHONE, new_page, published_event, screenshot, sign_in_with_demo_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -33,7 +26,7 @@ async def open_admin(browser: Browser, base_url: str) -> Page:
 async def test_admin_purges_synthetic_users_and_sees_whom_it_promoted(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
-    admin = await api.login("admin@example.com", DEMO_PASSWORDS["admin@example.com"])
+    admin = await api.login("admin@example.com", demo_password("admin@example.com"))
     event_id = await published_event(admin, f"Purge Hall {uuid.uuid4().hex[:6]}", 2)
     await admin("mutation($id: ID!) { simulateBookings(eventId: $id, users: 2) { confirmed } }", {"id": event_id})
     waiting = await api.register("patient-fan")
@@ -79,7 +72,7 @@ async def test_admin_deactivates_someone_who_then_cannot_use_their_token(
     await expect(
         page.get_by_role("region", name="People", exact=True).locator("tr", has_text=person.email or "")
     ).to_contain_text("Deactivated")
-    with pytest.raises(GraphQLFailure, match="deactivated"):
+    with pytest.raises(GraphQLError, match="deactivated"):
         await person("{ me { id } }")
     await page.context.close()
 

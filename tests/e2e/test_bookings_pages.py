@@ -7,15 +7,10 @@ import uuid
 import pytest
 from playwright.async_api import Browser, expect
 
-from .support import (
-    DEMO_PASSWORDS,
-    PHONE,
-    GraphQL,
-    new_page,
-    published_event,
-    screenshot,
-    sign_in_with_demo_button,
-)
+from tests.support.demo import demo_password
+from tests.support.graphql import GraphQL
+
+from .browser import PHONE, new_page, published_event, screenshot_of, sign_in_with_demo_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -26,8 +21,8 @@ BOOKERS = 10_000
 async def test_the_bookings_of_a_10000_booker_rush_open_a_page_at_a_time(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
-    organizer = await api.login("organizer@example.com", DEMO_PASSWORDS["organizer@example.com"])
-    admin = await api.login("admin@example.com", DEMO_PASSWORDS["admin@example.com"])
+    organizer = await api.login("organizer@example.com", demo_password("organizer@example.com"))
+    admin = await api.login("admin@example.com", demo_password("admin@example.com"))
     title = f"Stadium Rush {uuid.uuid4().hex[:6]}"
     event_id = await published_event(organizer, title, CAPACITY)
     await admin(
@@ -58,13 +53,12 @@ async def test_the_bookings_of_a_10000_booker_rush_open_a_page_at_a_time(
     await expect(position).to_have_text("Showing 51–100 of 9,900")
     await expect(rows.first.locator("td").first).to_have_text("51")
     await expect(rows).to_have_count(50)
-    await screenshot(page, "organizer-bookings-paginated-desktop")
+    await screenshot_of(item, "organizer-bookings-paginated-desktop")
 
     await item.get_by_role("button", name="Previous 50").click()
     await expect(position).to_have_text("Showing 1–50 of 9,900")
     await expect(rows.first.locator("td").first).to_have_text("1")
 
     await page.set_viewport_size(PHONE)
-    await item.scroll_into_view_if_needed()
-    await screenshot(page, "organizer-bookings-paginated-phone")
+    await screenshot_of(item, "organizer-bookings-paginated-phone")
     await page.context.close()
