@@ -22,6 +22,7 @@ from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
 from boxoffice.db.session import Database
 from boxoffice.live import LiveHub
+from boxoffice.live.read_cache import PublicReadCache
 from boxoffice.schema.root import build_schema
 
 logger = logging.getLogger(__name__)
@@ -38,23 +39,35 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is not None:
             try:
+                _start_read_cache(app)
                 yield
             finally:
                 await app.state.live_hub.close()
+                await app.state.read_cache.close()
             return
         owned = Database(settings)
         try:
             await migrate(owned.engine)
             app.state.database = owned
+            _start_read_cache(app)
             yield
         finally:
-            # The hub listens on the database: it stops first.
+            # The hub and the read cache listen on the database: they stop first.
             await app.state.live_hub.close()
+            await app.state.read_cache.close()
             await owned.close()
+
+    def _start_read_cache(app: FastAPI) -> None:
+        if settings.read_cache:
+            # Serves from memory once its LISTEN connection is up; until then (and without it) reads go to the
+            # database (DESIGN.md, "The public read cache").
+            app.state.read_cache.start(app.state.database)
 
     app = FastAPI(title="Boxoffice", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    # Listens from startup on; without a lifespan (ASGI tests) it never does, and every read goes to the database.
+    app.state.read_cache = PublicReadCache()
     app.state.tokens = TokenCodec.from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
     # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).

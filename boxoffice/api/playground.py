@@ -17,6 +17,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 
+from boxoffice.api.websocket import TransportWSHandler
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 # What the page needs from a Content-Security-Policy; stricter breaks it, looser is not needed.
@@ -73,7 +75,10 @@ def playground_html() -> str:
 
 
 class BoxofficeGraphQLRouter(GraphQLRouter[Any, Any]):
-    """Strawberry's router, with the offline playground instead of the CDN-loaded GraphiQL page."""
+    """Strawberry's router, with the offline playground instead of the CDN-loaded GraphiQL page, and a
+    WebSocket handler that can send a subscription's pre-encoded pushes (boxoffice/api/websocket.py)."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(playground_html(), headers={"Content-Security-Policy": PLAYGROUND_CSP})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
+from boxoffice.api.fanout import SnapshotExecutor
 from boxoffice.api.validation import query_limit_extensions
 from boxoffice.config import Settings
 from boxoffice.schema.mutation import Mutation
@@ -24,4 +25,6 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             # built once here, so repeated documents hit the parse and validation caches (api/validation.py).
             *query_limit_extensions(settings),
         ],
+        # Strawberry's executor with a fresh field memo per subscription event: graphql-core's grows forever.
+        execution_context_class=SnapshotExecutor,
     )

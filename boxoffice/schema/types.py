@@ -13,6 +13,7 @@ from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.errors import NotFound
+from boxoffice.live.read_cache import EventRow
 from boxoffice.schema.enums import BookingStatus, CancelReason, EventStatus, Role
 
 Info = strawberry.Info[Context, None]
@@ -61,7 +62,7 @@ class EventType:
     event_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, event: models.Event) -> EventType:
+    def from_model(cls, event: models.Event | EventRow) -> EventType:
         return cls(
             id=strawberry.ID(str(event.id)),
             event_id=event.id,
