@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -43,8 +44,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from boxoffice.api.errors import shape_error
+from boxoffice.api.loaders import Loaders
+from boxoffice.auth.actor import Actor
 from boxoffice.db.session import Database
-from boxoffice.resolvers.loaders import Loaders
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -291,7 +293,7 @@ class SharedRenderer:
         self._document = document
         self._operation_name = operation_name
         self._variables = dict(variables or {})
-        self._group = group
+        self.group = group
         self.root_key = root_key
         self.splice_keys = splice_keys
 
@@ -305,7 +307,7 @@ class SharedRenderer:
 
         `build` gives the rendering's context and root value; it is called only by the first subscriber.
         """
-        key = (self._group, variant)
+        key = (self.group, variant)
         rendering = renderings.get(key)
         if rendering is None:
             context, root = build()
@@ -330,17 +332,21 @@ class SharedRenderer:
                 errors: list[GraphQLError] = executor
                 shaped = [shape_error(error, request_id).formatted for error in errors]
                 return Rendered(_encode({"data": None, "errors": shaped}), None, ok=False)
-            result = executor.build_per_event_executor(root).execute_operation(False)
-            if executor.is_awaitable(result):
-                result = await result
+            outcome = executor.build_per_event_executor(root).execute_operation(False)
+            if executor.is_awaitable(outcome):
+                outcome = await outcome
+            if not isinstance(outcome, ExecutionResult):
+                # Incremental delivery (@defer, @stream), which the schema does not enable.
+                raise TypeError(f"a snapshot renders to one result, not {type(outcome).__name__}")
+            result = outcome
         except Exception as error:
             shaped_error = shape_error(GraphQLError(str(error), original_error=error), request_id)
             return Rendered(_encode({"data": None, "errors": [shaped_error.formatted]}), None, ok=False)
-        data = result.data  # type: ignore[union-attr]
+        data = result.data
         payload: dict[str, Any] = {"data": data}
-        if result.errors:  # type: ignore[union-attr]
-            payload["errors"] = [shape_error(e, request_id).formatted for e in result.errors]  # type: ignore[union-attr]
-        return Rendered(_encode(payload), data, ok=not result.errors)  # type: ignore[union-attr]
+        if result.errors:
+            payload["errors"] = [shape_error(e, request_id).formatted for e in result.errors]
+        return Rendered(_encode(payload), data, ok=not result.errors)
 
     def parts(self, rendered: Rendered) -> tuple[str, ...] | None:
         """A caller's `myBooking` answers, encoded, cut out of a rendering made with their booking."""
@@ -436,6 +442,9 @@ class SnapshotContext:
 
     async def current_user(self) -> None:
         return None
+
+    async def actor(self) -> Actor:
+        return Actor.anonymous()
 
     def as_context(self) -> Context:
         return cast("Context", self)

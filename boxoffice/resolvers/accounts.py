@@ -47,13 +47,16 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
 
 
 async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:
-    user = await info.context.call(service.set_user_role, parse_id(user_id, "user"), role)
+    context = info.context
+    user = await context.call(service.set_user_role, await context.actor(), parse_id(user_id, "user"), role)
     return UserType.from_model(user)
 
 
 async def users(info: Info, first: int, after: str | None) -> UserConnection:
     context = info.context
-    page = await context.call(list_users, first=first, after=after, max_page_size=context.settings.max_page_size)
+    page = await context.call(
+        list_users, await context.actor(), first=first, after=after, max_page_size=context.settings.max_page_size
+    )
     edges = [UserEdge(cursor=str(user.id), node=UserType.from_model(user)) for user in page.users]
     end_cursor = edges[-1].cursor if edges else None
     page_info = PageInfo(
@@ -72,17 +75,15 @@ def _signed_in(user: User, info: Info) -> AuthPayload:
 
 async def change_name(info: Info, name: str) -> UserType:
     context = info.context
-    user = await context.require_user()
-    return UserType.from_model(await context.call(accounts.change_name, user.id, name))
+    return UserType.from_model(await context.call(accounts.change_name, await context.actor(), name))
 
 
 async def change_password(info: Info, current_password: str, new_password: str) -> AuthPayload:
     """A fresh token for this session: every token issued before, this one's included, stops working."""
     context = info.context
-    user = await context.require_user()
     changed = await context.call(
         accounts.change_password,
-        user.id,
+        await context.actor(),
         current_password,
         new_password,
         throttle=context.throttle,
@@ -93,10 +94,9 @@ async def change_password(info: Info, current_password: str, new_password: str) 
 
 async def delete_account(info: Info, password: str) -> AccountDeletion:
     context = info.context
-    user = await context.require_user()
     deleted = await context.call(
         accounts.delete_account,
-        user.id,
+        await context.actor(),
         password,
         throttle=context.throttle,
         bcrypt_rounds=context.settings.bcrypt_rounds,
@@ -106,13 +106,13 @@ async def delete_account(info: Info, password: str) -> AccountDeletion:
 
 async def set_user_active(info: Info, user_id: str, active: bool) -> UserType:
     context = info.context
-    admin = await context.require_user()
-    user = await context.call(accounts.set_user_active, parse_id(user_id, "user"), active, acting_admin_id=admin.id)
+    user = await context.call(accounts.set_user_active, await context.actor(), parse_id(user_id, "user"), active)
     return UserType.from_model(user)
 
 
 async def purge_synthetic(info: Info) -> PurgeReport:
-    result = await info.context.call(purge_synthetic_users)
+    context = info.context
+    result = await context.call(purge_synthetic_users, await context.actor())
     return PurgeReport(
         users=result.users,
         events=result.events,

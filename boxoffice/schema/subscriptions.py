@@ -13,18 +13,19 @@ sends its pushes itself and yields nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Hashable, Iterator
+from collections.abc import AsyncGenerator, Hashable, Iterator
+from functools import partial
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
 from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
+from boxoffice.api.permissions import requires
 from boxoffice.api.websocket import PushSink, current_sink
-from boxoffice.auth.permissions import requires
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
 from boxoffice.events.service import get_event
 from boxoffice.live.hub import LiveHub
@@ -41,7 +42,7 @@ class StreamErrorCodes(SchemaExtension):
     ErrorCodes shapes a result once the operation ends, which for a stream is after the client got it.
     """
 
-    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         if isinstance(result, ExecutionResult) and result.errors:
             request_id = str(getattr(self.execution_context.context, "request_id", "unknown"))
             result.errors = [shape_error(error, request_id) for error in result.errors]
@@ -49,7 +50,8 @@ class StreamErrorCodes(SchemaExtension):
 
 
 def _hub(context: Context) -> LiveHub:
-    return context.connection.app.state.live_hub
+    hub: LiveHub = context.connection.app.state.live_hub
+    return hub
 
 
 def _prime_event(context: Context, event: Event, organizer: User | None) -> None:
@@ -89,6 +91,8 @@ async def _event_stream(
     user_id = user.id if user else None
     loop = asyncio.get_running_loop()
     async with hub.watch_event(event_id, user_id) as subscriber:
+        if shared is not None:
+            subscriber.prepare, subscriber.prepare_key = partial(shared.prepare, context), shared.renderer.group
         while True:
             state = await subscriber.next_state()
             if shared is not None:
@@ -103,6 +107,15 @@ async def _event_stream(
             subscriber.sending_since = None
 
 
+def _snapshot_rendering(context: Context, state: EventState, owner: User | None) -> tuple[object, object]:
+    """The context and root a rendering of `state` resolves with; with `owner`'s booking, or none."""
+    snapshot = SnapshotContext(context.database)
+    _prime_event_state(snapshot.as_context(), state, owner.id if owner is not None else None)
+    if owner is not None:
+        snapshot.loaders.users.prime(owner.id, owner, force=True)
+    return snapshot, EventType.from_model(state.event)
+
+
 class _Shared:
     """An eventUpdates subscription sent shared renderings through its operation's sink."""
 
@@ -114,23 +127,15 @@ class _Shared:
         # only when the booking changes, not with every snapshot.
         self._parts: tuple[Hashable, tuple[str, ...]] | None = None
 
+    async def prepare(self, context: Context, state: EventState) -> None:
+        """The rendering everyone in the group without a booking is sent (the hub calls it once per group)."""
+        await self.renderer.rendering(state.renderings, None, partial(_snapshot_rendering, context, state, None))
+
     async def payload(self, context: Context, state: EventState, user: User | None) -> str:
-        mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
-
-        def build(with_booking: bool) -> Callable[[], tuple[object, object]]:
-            def make() -> tuple[object, object]:
-                snapshot = SnapshotContext(context.database)
-                owner = user.id if with_booking and user is not None else None
-                _prime_event_state(snapshot.as_context(), state, owner)
-                if owner is not None and user is not None:
-                    snapshot.loaders.users.prime(user.id, user, force=True)
-                return snapshot, EventType.from_model(state.event)
-
-            return make
-
         renderer = self.renderer
-        # Everyone without a booking here shares one rendering.
-        shared = await renderer.rendering(state.renderings, None, build(False))
+        # Usually made already, by `prepare`.
+        shared = await renderer.rendering(state.renderings, None, partial(_snapshot_rendering, context, state, None))
+        mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
         if mine is None:
             return shared.text
         # A booking is only ever its owner's: cut into the shared rendering where the document allows it...
@@ -139,12 +144,13 @@ class _Shared:
         template = shared.template(renderer.root_key, splice_keys) if splice_keys else None
         if template is not None:
             if self._parts is None or self._parts[0] != version:
-                own = renderer.parts(await renderer.render(*build(True)()))
+                own = renderer.parts(await renderer.render(*_snapshot_rendering(context, state, user)))
                 self._parts = (version, own) if own is not None else None
             if self._parts is not None:
                 return splice(template, self._parts[1])
         # ... else the whole document rendered with it.
-        return (await renderer.rendering(state.renderings, version, build(True))).text
+        build = partial(_snapshot_rendering, context, state, user)
+        return (await renderer.rendering(state.renderings, version, build)).text
 
 
 def _shared(info: Info) -> _Shared | None:
@@ -197,7 +203,7 @@ class Subscription:
         context = info.context
         event_key = parse_id(event_id, "Event")
         # The same rule as Query.event: a DRAFT of another organizer does not exist for this caller.
-        await context.call(get_event, event_key, await context.viewer())
+        await context.call(get_event, await context.actor(), event_key)
         hub = _hub(context)
         await hub.ensure_started(context.database)
         return _event_stream(context, hub, event_key, _shared(info))

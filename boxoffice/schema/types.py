@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from boxoffice.api.context import Context
-from boxoffice.auth.permissions import ManagesEvent, requires
+from boxoffice.api.permissions import ManagesEvent, requires
 from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models

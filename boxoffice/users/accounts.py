@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password, verify_password
 from boxoffice.auth.service import MAX_PASSWORD, load_user, validate_name, validate_password
 from boxoffice.auth.throttle import LoginThrottle, email_key
 from boxoffice.booking.service import cancel_user_bookings
 from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import User
-from boxoffice.errors import BadUserInput, Conflict, NotFound, RateLimited
+from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
 
 # A booking made on another event while the deletion runs is seen once the user's row is locked; the
 # deletion then starts over (without holding that row) rather than risk a lock cycle with the booker.
@@ -33,6 +34,13 @@ _OTHER_ADMINS_SQL = "SELECT count(*) FROM users WHERE role = 'ADMIN' AND id <> $
 class AccountDeletion:
     cancelled_bookings: int
     promoted: int
+
+
+def _own_account(actor: Actor) -> int:
+    """The account an actor changes for itself: their own, so they must be signed in."""
+    if actor.user_id is None:
+        raise Unauthenticated("Sign in first: this needs a valid token (`Authorization: Bearer <token>`)")
+    return actor.user_id
 
 
 class _BookedMeanwhile(Exception):
@@ -60,7 +68,9 @@ async def _check_password(
     return user
 
 
-async def change_name(session: AsyncSession, user_id: int, name: str) -> User:
+async def change_name(session: AsyncSession, actor: Actor, name: str) -> User:
+    """The actor's own display name."""
+    user_id = _own_account(actor)
     cleaned = validate_name(name)
     async with driver_transaction(session) as conn:
         updated = await conn.fetchval("UPDATE users SET name = $2 WHERE id = $1 RETURNING id", user_id, cleaned)
@@ -71,14 +81,15 @@ async def change_name(session: AsyncSession, user_id: int, name: str) -> User:
 
 async def change_password(
     session: AsyncSession,
-    user_id: int,
+    actor: Actor,
     current_password: str,
     new_password: str,
     *,
     throttle: LoginThrottle,
     bcrypt_rounds: int,
 ) -> User:
-    """Set a new password and bump the token version: every token issued before stops working."""
+    """Set the actor's new password and bump the token version: every token issued before stops working."""
+    user_id = _own_account(actor)
     validate_password(new_password)
     await _check_password(session, user_id, current_password, throttle=throttle, bcrypt_rounds=bcrypt_rounds)
     password_hash = await hash_password(new_password, bcrypt_rounds)
@@ -92,10 +103,11 @@ async def change_password(
 
 
 async def delete_account(
-    session: AsyncSession, user_id: int, password: str, *, throttle: LoginThrottle, bcrypt_rounds: int
+    session: AsyncSession, actor: Actor, password: str, *, throttle: LoginThrottle, bcrypt_rounds: int
 ) -> AccountDeletion:
-    """Delete the account: its active bookings are cancelled (the line moves up behind each), then the user
-    and their booking history go, all in one transaction."""
+    """Delete the actor's own account: its active bookings are cancelled (the line moves up behind each), then
+    the user and their booking history go, all in one transaction."""
+    user_id = _own_account(actor)
     await _check_password(session, user_id, password, throttle=throttle, bcrypt_rounds=bcrypt_rounds)
     for _ in range(_DELETE_ATTEMPTS):
         try:
@@ -124,10 +136,12 @@ async def _delete(conn: asyncpg.Connection, user_id: int) -> AccountDeletion:
     return AccountDeletion(cancelled_bookings=cancelled.bookings, promoted=cancelled.promoted)
 
 
-async def set_user_active(session: AsyncSession, user_id: int, active: bool, *, acting_admin_id: int) -> User:
-    """Deactivate (no sign-in, tokens refused) or reactivate an account. Admins cannot deactivate themselves,
-    so at least one active admin always remains."""
-    if not active and user_id == acting_admin_id:
+async def set_user_active(session: AsyncSession, actor: Actor, user_id: int, active: bool) -> User:
+    """Deactivate (no sign-in, tokens refused) or reactivate an account (ADMIN only). Admins cannot deactivate
+    themselves, so at least one active admin always remains."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can do this")
+    if not active and actor.is_user(user_id):
         raise Conflict("You cannot deactivate your own account")
     async with driver_transaction(session) as conn:
         updated = await conn.fetchval(

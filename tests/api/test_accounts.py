@@ -6,7 +6,7 @@ import pytest
 
 from boxoffice.booking.service import book
 from boxoffice.db.models import BookingStatus, Role
-from tests.support.factories import PASSWORD
+from tests.support.factories import PASSWORD, booker
 
 NEW_PASSWORD = "a brand new passphrase"
 ME = "{ me { id name role active } }"
@@ -72,8 +72,8 @@ async def test_deleting_an_account_cancels_its_bookings_and_promotes_the_line(
     leaving, waiting = await make_user(password=PASSWORD), await make_user(password=PASSWORD)
     event = await make_event(capacity=2)
     async with db.sessions() as session:
-        await book(session, event.id, leaving.id, 2)
-        queued = await book(session, event.id, waiting.id, 2)
+        await book(session, booker(leaving.id), event.id, 2)
+        queued = await book(session, booker(waiting.id), event.id, 2)
     assert queued.status == BookingStatus.WAITLISTED
     reply = await gql(DELETE, {"p": PASSWORD}, token=token_for(leaving))
     assert reply.data == {"deleteAccount": {"cancelledBookings": 1, "promoted": 1}}, reply.body

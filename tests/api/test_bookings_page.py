@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.service import book, cancel
 from boxoffice.db.models import Role
-from tests.support.factories import PASSWORD, make_users
+from tests.support.factories import PASSWORD, booker, make_users
 
 PAGE = """query($id: ID!, $status: BookingStatus, $first: Int, $after: String, $last: Int, $before: String) {
   event(id: $id) {
@@ -24,7 +25,7 @@ async def _crowd(db, make_event, make_user, *, capacity: int, bookers: int):
     event = await make_event(capacity=capacity, organizer=organizer)
     ids = await make_users(db, bookers)
     async with db.sessions() as session:
-        booked = [await book(session, event.id, user_id, 1) for user_id in ids]
+        booked = [await book(session, booker(user_id), event.id, 1) for user_id in ids]
     return event, organizer, booked
 
 
@@ -76,7 +77,7 @@ async def test_a_status_filter_keeps_the_waiting_list_in_line_order(db, make_eve
 async def test_counts_give_people_and_tickets_per_status(db, make_event, make_user, token_for, gql) -> None:
     event, organizer, booked = await _crowd(db, make_event, make_user, capacity=3, bookers=6)
     async with db.sessions() as session:
-        await cancel(session, booked[5].id)
+        await cancel(session, Actor.system(), booked[5].id)
     page = _page(await gql(PAGE, {"id": str(event.id), "first": 1}, token=token_for(organizer)))
     assert page["counts"] == {
         "confirmed": 3,

@@ -18,7 +18,7 @@ from boxoffice.db.models import BookingStatus, Role, User
 from boxoffice.db.session import Database
 from boxoffice.errors import DomainError
 from boxoffice.users.accounts import delete_account
-from tests.support.factories import EventFactory, make_users
+from tests.support.factories import EventFactory, booker, make_users
 
 PASSWORD = "deleting is forever"
 ROUNDS = 4
@@ -55,13 +55,13 @@ async def test_deleting_cancels_every_active_booking_and_promotes_the_line(
     leaver = await _leaver(db)
     full, queue = await make_event(capacity=2), await make_event(capacity=1)
     others = await make_users(db, 3)
-    await service.book(session, full.id, leaver.id, 2)
-    await service.book(session, full.id, others[0], 1)  # waits behind the leaver's seats
-    await service.book(session, queue.id, others[1], 1)
-    await service.book(session, queue.id, leaver.id, 1)  # waits, with someone behind
-    await service.book(session, queue.id, others[2], 1)
+    await service.book(session, booker(leaver.id), full.id, 2)
+    await service.book(session, booker(others[0]), full.id, 1)  # waits behind the leaver's seats
+    await service.book(session, booker(others[1]), queue.id, 1)
+    await service.book(session, booker(leaver.id), queue.id, 1)  # waits, with someone behind
+    await service.book(session, booker(others[2]), queue.id, 1)
 
-    deletion = await delete_account(session, leaver.id, PASSWORD, throttle=_throttle(), bcrypt_rounds=ROUNDS)
+    deletion = await delete_account(session, booker(leaver.id), PASSWORD, throttle=_throttle(), bcrypt_rounds=ROUNDS)
 
     assert (deletion.cancelled_bookings, deletion.promoted) == (2, 1)
     statuses = dict(
@@ -82,7 +82,7 @@ async def test_deletion_racing_bookings_keeps_every_invariant(
     leaver ends with no booking anywhere, and every event's counters and line match its bookings."""
     leaver = await _leaver(db)
     events = [await make_event(capacity=3) for _ in range(EVENTS)]
-    await service.book(session, events[0].id, leaver.id, 2)
+    await service.book(session, booker(leaver.id), events[0].id, 2)
     racers = await make_users(db, RACERS)
     sessions = async_sessionmaker(wide_engine, expire_on_commit=False)
     rng = random.Random(13)
@@ -94,9 +94,9 @@ async def test_deletion_racing_bookings_keeps_every_invariant(
             await start.wait()
             event = rng.choice(events)
             try:
-                booking = await service.book(own, event.id, user_id, rng.randint(1, 2))
+                booking = await service.book(own, booker(user_id), event.id, rng.randint(1, 2))
                 if rng.random() < 0.3:
-                    await service.cancel(own, booking.id)
+                    await service.cancel(own, booker(user_id), booking.id)
             except DomainError:
                 pass
 
@@ -105,14 +105,14 @@ async def test_deletion_racing_bookings_keeps_every_invariant(
             await own.connection()
             await start.wait()
             try:
-                await service.book(own, event_id, leaver.id, 1)
+                await service.book(own, booker(leaver.id), event_id, 1)
             except DomainError:
                 pass  # already gone: NOT_FOUND
 
     async def leave() -> None:
         async with sessions() as own:
             await start.wait()
-            await delete_account(own, leaver.id, PASSWORD, throttle=_throttle(), bcrypt_rounds=ROUNDS)
+            await delete_account(own, booker(leaver.id), PASSWORD, throttle=_throttle(), bcrypt_rounds=ROUNDS)
 
     tasks = [asyncio.create_task(racer(user_id)) for user_id in racers]
     tasks += [asyncio.create_task(leaver_books(event.id)) for event in events[1:]]

@@ -11,6 +11,7 @@ from graphql.execution.collect_fields import FieldDetails
 from sqlalchemy import text
 
 from boxoffice.api import fanout
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.db.models import Role
 from boxoffice.db.session import Database
@@ -57,7 +58,7 @@ async def test_many_subscribers_of_one_document_all_end_on_the_final_state_from_
     for watcher in watchers:
         assert (await watcher.next_data())["eventUpdates"]["seatsRemaining"] == 40
 
-    report = await simulate_bookings(db, event.id, 500, max_users=20_000)
+    report = await simulate_bookings(db, Actor.system(), event.id, 500, max_users=20_000)
     assert report.failed == 0 and not report.overbooked
     seats, waitlist = await _counters(db, event.id)
     assert (seats, waitlist) == (0, 460)

@@ -1,7 +1,9 @@
-"""Who may call what: the role ladder and the Strawberry permission classes that enforce it.
+"""Who may call which field, as Strawberry permission classes: signed in, and where on the role ladder.
 
-Permissions are checked in order, and `requires()` always puts IsAuthenticated first, so a signed-out
-caller hears UNAUTHENTICATED and a signed-in one without the rights hears FORBIDDEN.
+They only check sign-in and the role ladder, from the caller's Actor; every rule about a particular event or
+booking is the services' (and the Actor's). Permissions are checked in order, and `requires()` always puts
+IsAuthenticated first, so a signed-out caller hears UNAUTHENTICATED and a signed-in one without the rights hears
+FORBIDDEN.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.permission import BasePermission, PermissionExtension
 
-from boxoffice.db.models import Role, User
+from boxoffice.db.models import Role
 from boxoffice.errors import Forbidden, Unauthenticated
 
 if TYPE_CHECKING:
@@ -18,36 +20,12 @@ if TYPE_CHECKING:
 
     from boxoffice.api.context import Context
 
-_LADDER = {Role.AUDIENCE: 0, Role.ORGANIZER: 1, Role.ADMIN: 2}
-
-
-def has_role(user: User | None, role: Role) -> bool:
-    """True when `user` stands at `role` or above on the ladder AUDIENCE < ORGANIZER < ADMIN."""
-    if user is None:
-        return False
-    return _LADDER[user.role] >= _LADDER[role]
-
-
-def is_admin(user: User | None) -> bool:
-    return has_role(user, Role.ADMIN)
-
-
-def manages(user: User | None, organizer_id: int) -> bool:
-    """Whether `user` may manage an event organized by `organizer_id`: its organizer or an admin."""
-    if user is None:
-        return False
-    return is_admin(user) or (has_role(user, Role.ORGANIZER) and user.id == organizer_id)
-
-
-async def _caller(info: Info[Context, Any]) -> User | None:
-    return await info.context.current_user()
-
 
 class IsAuthenticated(BasePermission):
     message = "Sign in first: this needs a valid token (`Authorization: Bearer <token>`)"
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        return await _caller(info) is not None
+        return (await info.context.actor()).signed_in
 
     def on_unauthorized(self) -> None:
         raise Unauthenticated(self.message or "")
@@ -57,7 +35,7 @@ class _RoleAtLeast(BasePermission):
     role: Role
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        return has_role(await _caller(info), self.role)
+        return (await info.context.actor()).is_at_least(self.role)
 
     def on_unauthorized(self) -> None:
         raise Forbidden(self.message or "")
@@ -74,12 +52,12 @@ class IsAdmin(_RoleAtLeast):
 
 
 class ManagesEvent(BasePermission):
-    """On a field of Event: only that event's organizer or an admin."""
+    """On a field of Event: the Actor's may_manage rule (its organizer or an admin)."""
 
     message = "Only this event's organizer or an admin can see this"
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        return manages(await _caller(info), source.organizer_id)
+        return (await info.context.actor()).may_manage(source)
 
     def on_unauthorized(self) -> None:
         raise Forbidden(self.message or "")
