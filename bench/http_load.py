@@ -1,8 +1,8 @@
 """Benchmark: Boxoffice as clients see it, a real `boxoffice serve` under HTTP (wrk) and WebSocket load.
 
-    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 7 minutes)
+    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 8 minutes)
     python bench/http_load.py --quick           # a small smoke run (about 2 minutes)
-    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (~15 min)
+    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (15-20 min)
     python bench/http_load.py --only read_event,book_4 --workers 1 --rounds 1
 
 Needs `wrk` (`apt-get install -y wrk`). One embedded PostgreSQL is started in a temporary directory; each
@@ -197,6 +197,14 @@ def mixed_plan(reads: list[str], event_id: int, users: list[tuple[int, str]]) ->
 
 
 @dataclass(frozen=True)
+class ServerCpu:
+    """CPU seconds of a server's processes over a run, and from its start until the server was idle again."""
+
+    during: float
+    until_idle: float
+
+
+@dataclass(frozen=True)
 class Seed:
     organizer_id: int
     admin_token: str
@@ -316,7 +324,7 @@ class Bench:
                 return
         log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
 
-    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[WrkResult, float]:
+    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[WrkResult, ServerCpu]:
         """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
@@ -325,12 +333,18 @@ class Bench:
         server = target.running()
         cpu_before = server.cpu_seconds()
         result = await run_wrk(f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds)
-        return result, server.cpu_seconds() - cpu_before
+        cpu_during = server.cpu_seconds() - cpu_before
+        # wrk stops with up to one request per connection in flight; the server still works them off.
+        await self.quiesce()
+        cpu = ServerCpu(during=cpu_during, until_idle=server.cpu_seconds() - cpu_before)
+        return result, cpu
 
     async def measure_http(self, target: Target, workload: Workload) -> dict[str, Any]:
         if self.options.warmup > 0:
             await self.wrk(target, workload, self.options.warmup)
-        result, server_cpu = await self.wrk(target, workload, max(self.options.duration, workload.min_seconds))
+        result, cpu = await self.wrk(target, workload, max(self.options.duration, workload.min_seconds))
+        # The requests the server got: the answered ones and at most one in flight per connection at the end.
+        sent = result.requests + workload.connections
         ok = result.requests - result.errors
         answered = result.requests > 0
         if not answered:
@@ -348,8 +362,8 @@ class Bench:
             "requests": result.requests,
             "bookings_per_s": round(result.bookings / result.seconds, 1),
             "cancels_per_s": round(result.cancels / result.seconds, 1),
-            "server_cpu_ms_per_req": round(1000 * server_cpu / result.requests, 3) if answered else None,
-            "server_cpu_share": round(server_cpu / result.seconds, 2),
+            "server_cpu_ms_per_req": round(1000 * cpu.until_idle / sent, 3) if answered else None,
+            "server_cpu_share": round(cpu.during / result.seconds, 2),
             "client_cpu_share": round(result.client_cpu_seconds / result.seconds, 2),
             "error_sample": result.error_sample,
         }

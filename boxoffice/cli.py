@@ -128,6 +128,7 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_config=_log_config(),
+            access_log=settings.access_log,
             # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
             # CPU than it saved bytes (see bench/README.md, "Live fan-out").
             ws_per_message_deflate=False,

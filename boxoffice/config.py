@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2_000, ge=50)
     max_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=100_000, ge=1_000)
+    # gc.freeze() after startup in served workers (boxoffice/app.py).
+    gc_freeze: bool = True
+    # uvicorn's line per request: off by default, it costs a few percent of a cached read.
+    access_log: bool = False
+    # Bounded overload (api/overload.py): HTTP requests wait for the database in one line per worker; a request
+    # finding this many already waiting, or still waiting after this long, is refused with RATE_LIMITED.
+    overload_max_waiting: int = Field(default=500, ge=0)
+    overload_max_wait_seconds: float = Field(default=10.0, gt=0)
     # Public event reads and pages served from memory, invalidated by LISTEN/NOTIFY (boxoffice/live/read_cache.py).
     read_cache: bool = True
 

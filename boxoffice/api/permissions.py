@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location, StrawberrySchemaDirective
 
 from boxoffice.db.models import Role
 from boxoffice.errors import Forbidden, Unauthenticated
@@ -21,7 +22,22 @@ if TYPE_CHECKING:
     from boxoffice.api.context import Context
 
 
+def _directive(name: str, description: str) -> object:
+    """The schema directive a permission class puts on the fields it guards, described in the schema's SDL."""
+
+    class Directive:
+        __strawberry_directive__ = StrawberrySchemaDirective(
+            name, name, [Location.FIELD_DEFINITION], [], description=description
+        )
+
+    return Directive()
+
+
 class IsAuthenticated(BasePermission):
+    _schema_directive = _directive(
+        "IsAuthenticated",
+        "Signed-in callers only (a valid `Authorization: Bearer <token>`); others get UNAUTHENTICATED.",
+    )
     message = "Sign in first: this needs a valid token (`Authorization: Bearer <token>`)"
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
@@ -42,16 +58,26 @@ class _RoleAtLeast(BasePermission):
 
 
 class IsOrganizer(_RoleAtLeast):
+    _schema_directive = _directive(
+        "IsOrganizer", "ORGANIZERs and ADMINs only: signed out gets UNAUTHENTICATED, an AUDIENCE user FORBIDDEN."
+    )
     role = Role.ORGANIZER
     message = "Only organizers and admins can do this"
 
 
 class IsAdmin(_RoleAtLeast):
+    _schema_directive = _directive(
+        "IsAdmin", "ADMINs only: signed out gets UNAUTHENTICATED, anyone else signed in FORBIDDEN."
+    )
     role = Role.ADMIN
     message = "Only admins can do this"
 
 
 class ManagesEvent(BasePermission):
+    _schema_directive = _directive(
+        "ManagesEvent",
+        "On an Event's field: its organizer and ADMINs only; signed out gets UNAUTHENTICATED, others FORBIDDEN.",
+    )
     """On a field of Event: the Actor's may_manage rule (its organizer or an admin)."""
 
     message = "Only this event's organizer or an admin can see this"

@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 
+from boxoffice.api.json_encoding import encode_json
 from boxoffice.api.websocket import TransportWSHandler
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -79,6 +80,9 @@ class BoxofficeGraphQLRouter(GraphQLRouter[Any, Any]):
     WebSocket handler that can send a subscription's pre-encoded pushes (boxoffice/api/websocket.py)."""
 
     graphql_transport_ws_handler_class = TransportWSHandler
+
+    def encode_json(self, data: object) -> str:
+        return encode_json(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(playground_html(), headers={"Content-Security-Policy": PLAYGROUND_CSP})

@@ -15,6 +15,7 @@ from boxoffice.auth.actor import Actor
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.db.models import Role
 from boxoffice.db.session import Database
+from boxoffice.live import LiveConfig, LiveHub
 from tests.conftest import EventFactory, UserFactory
 from tests.live.conftest import EVENT_UPDATES, Server, Subscribe, Subscription
 
@@ -226,3 +227,11 @@ async def test_a_booking_answer_that_includes_its_event_follows_every_snapshot(
         await server.graphql(BOOK, variables, server.token(await make_user()))
     last = (await watcher.until(lambda d: d["eventUpdates"]["seatsRemaining"] == 6))["eventUpdates"]
     assert last["myBooking"] == {"id": mine["id"], "event": {"seatsRemaining": 6}}
+
+
+def test_an_event_with_a_large_audience_is_read_less_often() -> None:
+    hub = LiveHub(LiveConfig(min_read_interval=0.1, max_pushes_per_second=1_000))
+    hub._event_subscribers[1] = {object() for _ in range(500)}  # type: ignore[misc]
+    hub._event_subscribers[2] = {object() for _ in range(20)}  # type: ignore[misc]
+    # 500 subscribers: two snapshots a second at most; a small audience keeps ten.
+    assert (hub._read_interval(1), hub._read_interval(2), hub._read_interval(3)) == (0.5, 0.1, 0.1)
