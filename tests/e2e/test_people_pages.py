@@ -131,7 +131,7 @@ async def test_the_console_shows_an_admins_own_events_before_everyone_elses(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
     admin = await api.login("admin@example.com", demo_password("admin@example.com"))
-    own = unique("Admin's Own Gala")
+    own = unique("Headliner Gala")
     await published_event(admin, own, 10)
     page = await new_page(browser, base_url)
     await sign_in_with_demo_button(page, "admin@example.com")
