@@ -25,6 +25,7 @@ from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.errors import RateLimited, Unauthenticated
+from boxoffice.live.hub import LiveHub
 from boxoffice.live.read_cache import PublicReadCache
 
 # How long a WebSocket connection trusts its last look at the caller's account.
@@ -44,6 +45,7 @@ class Context(BaseContext):
         throttle: LoginThrottle,
         connection: HTTPConnection,
         read_cache: PublicReadCache,
+        live_hub: LiveHub,
         admission: Admission | None = None,
     ) -> None:
         super().__init__()
@@ -55,6 +57,7 @@ class Context(BaseContext):
         self._session: AsyncSession | None = None
         self.connection = connection
         self.read_cache = read_cache
+        self.live_hub = live_hub
         # HTTP requests take a place in the database's line on first use and keep it to the end (api/overload.py).
         self._admission = admission
         self._admitted = False
@@ -198,6 +201,7 @@ def make_context_getter(
             throttle=app_state.login_throttle,
             connection=connection,
             read_cache=app_state.read_cache,
+            live_hub=app_state.live_hub,
             admission=app_state.admission if connection.scope["type"] == "http" else None,
         )
         try:

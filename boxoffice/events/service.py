@@ -172,6 +172,12 @@ async def cancel_event(session: AsyncSession, actor: Actor, event_id: int) -> Ev
     return await _reload(session, event_id)
 
 
+def ensure_manages(actor: Actor, event: OwnedEvent) -> None:
+    """FORBIDDEN unless the actor manages the event (its organizer or an admin): for what only they may read."""
+    if not actor.may_manage(event):
+        raise Forbidden("Only this event's organizer or an admin can see this")
+
+
 def seen_by(actor: Actor, event: E | None) -> E | None:
     """The event as the actor sees it: None when it does not exist or they may not see it (the two look the same)."""
     if event is None or not actor.may_see(event):

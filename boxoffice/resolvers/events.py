@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import strawberry
+
 from boxoffice.api.context import Context
 from boxoffice.errors import BadUserInput
 from boxoffice.events import service
@@ -13,10 +15,10 @@ from boxoffice.schema.types import EventConnection, EventEdge, EventInput, Event
 
 async def events(
     info: Info,
-    status: EventStatus | None,
-    first: int,
-    after: str | None,
-    organizer_id: str | None = None,
+    status: EventStatus | None = None,
+    first: int = 50,
+    after: str | None = None,
+    organizer_id: strawberry.ID | None = None,
     search: str | None = None,
     order_by: EventOrder = EventOrder.START_TIME,
 ) -> EventConnection:
@@ -47,7 +49,7 @@ async def events(
     return EventConnection(edges=edges, page_info=page_info)
 
 
-async def event(info: Info, id: str) -> EventType | None:
+async def event(info: Info, id: strawberry.ID) -> EventType | None:
     """Null, without an error, for an event that does not exist or that the caller may not see."""
     context = info.context
     event_id = parse_id(id, "event")
@@ -86,7 +88,7 @@ async def create_event(info: Info, input: EventInput) -> EventType:
     return EventType.from_model(await context.call(service.create_event, await context.actor(), draft))
 
 
-async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventType:
+async def update_event(info: Info, id: strawberry.ID, input: EventUpdateInput) -> EventType:
     context = info.context
     changes = service.EventChanges(
         title=input.title,
@@ -99,11 +101,11 @@ async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventTyp
     return EventType.from_model(updated)
 
 
-async def publish_event(info: Info, id: str) -> EventType:
+async def publish_event(info: Info, id: strawberry.ID) -> EventType:
     context = info.context
     return EventType.from_model(await context.call(service.publish_event, await context.actor(), parse_id(id, "event")))
 
 
-async def cancel_event(info: Info, id: str) -> EventType:
+async def cancel_event(info: Info, id: strawberry.ID) -> EventType:
     context = info.context
     return EventType.from_model(await context.call(service.cancel_event, await context.actor(), parse_id(id, "event")))

@@ -9,14 +9,14 @@ from typing import Annotated
 import strawberry
 
 from boxoffice.api.context import Context
-from boxoffice.api.permissions import ManagesEvent, requires
+from boxoffice.api.permissions import requires
 from boxoffice.auth.service import MAX_NAME
 from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING
 from boxoffice.errors import NotFound
-from boxoffice.events.service import MAX_CAPACITY, MAX_DESCRIPTION, MAX_TITLE, MAX_VENUE
+from boxoffice.events.service import MAX_CAPACITY, MAX_DESCRIPTION, MAX_TITLE, MAX_VENUE, ensure_manages
 from boxoffice.live.read_cache import EventRow
 from boxoffice.schema.enums import BookingStatus, CancelReason, EventStatus, Role
 
@@ -106,7 +106,7 @@ class EventType:
     @strawberry.field(
         description="The event's bookings, oldest first, optionally only those with `status`: for its organizer "
         "and ADMINs only (others get FORBIDDEN, signed out UNAUTHENTICATED)",
-        extensions=[requires(ManagesEvent())],
+        extensions=[requires()],
     )
     async def bookings(
         self,
@@ -115,6 +115,7 @@ class EventType:
             BookingStatus | None, strawberry.argument(description="Only bookings with this status; null for all")
         ] = None,
     ) -> list[BookingType]:
+        ensure_manages(await info.context.actor(), self)
         bookings = await info.context.loaders.event_bookings.load((self.event_id, status))
         return [BookingType.from_model(booking) for booking in bookings]
 
@@ -124,17 +125,26 @@ class EventType:
             "per status: its organizer or an ADMIN only. `first` after `after`, or `last` before `before` "
             "(1..the page size cap, 50 when neither is given)"
         ),
-        extensions=[requires(ManagesEvent())],
+        extensions=[requires()],
     )
     async def bookings_page(
         self,
         info: Info,
-        status: BookingStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        status: Annotated[
+            BookingStatus | None, strawberry.argument(description="Only bookings with this status; null for all")
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many bookings after `after` (default 50)")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="A cursor from this list: the page starts after it")
+        ] = None,
+        last: Annotated[int | None, strawberry.argument(description="How many bookings before `before`")] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="A cursor from this list: the page ends before it")
+        ] = None,
     ) -> BookingConnection:
+        ensure_manages(await info.context.actor(), self)
         context = info.context
         page = await context.call(
             booking_page,
