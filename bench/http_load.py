@@ -359,6 +359,7 @@ class Bench:
             "http_errors": result.http_errors,
             "socket_errors": result.socket_errors,
             "graphql_errors": result.graphql_errors,
+            "shed": result.shed,
             "requests": result.requests,
             "bookings_per_s": round(result.bookings / result.seconds, 1),
             "cancels_per_s": round(result.cancels / result.seconds, 1),
