@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from boxoffice.auth import service
+from boxoffice.auth.service import MAX_EMAIL, MAX_NAME
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import Role
-from boxoffice.schema.types import AuthPayload, Info, PageInfo, UserConnection, UserEdge, UserType
+from boxoffice.schema.types import (
+    AfterArgument,
+    AuthPayload,
+    EmailArgument,
+    Info,
+    PageInfo,
+    PageSizeArgument,
+    PasswordArgument,
+    UserConnection,
+    UserEdge,
+    UserType,
+)
 from boxoffice.users.queries import list_users
 
 
@@ -16,7 +30,15 @@ async def me(info: Info) -> UserType | None:
     return UserType.from_model(user) if user else None
 
 
-async def register(info: Info, email: str, password: str, name: str) -> AuthPayload:
+async def register(
+    info: Info,
+    email: Annotated[
+        str,
+        strawberry.argument(description=f"A valid email address, at most {MAX_EMAIL} characters, not yet registered"),
+    ],
+    password: PasswordArgument,
+    name: Annotated[str, strawberry.argument(description=f"How others see them, 1..{MAX_NAME} characters")],
+) -> AuthPayload:
     context = info.context
     registration = service.Registration(email=email, password=password, name=name)
     user = await context.call(service.register, registration, bcrypt_rounds=context.settings.bcrypt_rounds)
@@ -24,7 +46,7 @@ async def register(info: Info, email: str, password: str, name: str) -> AuthPayl
     return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
 
 
-async def login(info: Info, email: str, password: str) -> AuthPayload:
+async def login(info: Info, email: EmailArgument, password: PasswordArgument) -> AuthPayload:
     context = info.context
     user = await context.call(
         service.login,
@@ -38,13 +60,17 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
     return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
 
 
-async def set_user_role(info: Info, user_id: strawberry.ID, role: Role) -> UserType:
+async def set_user_role(
+    info: Info,
+    user_id: Annotated[strawberry.ID, strawberry.argument(description="The user whose role changes")],
+    role: Annotated[Role, strawberry.argument(description="Their new role")],
+) -> UserType:
     context = info.context
     user = await context.call(service.set_user_role, await context.actor(), parse_id(user_id, "user"), role)
     return UserType.from_model(user)
 
 
-async def users(info: Info, first: int = 50, after: str | None = None) -> UserConnection:
+async def users(info: Info, first: PageSizeArgument = 50, after: AfterArgument = None) -> UserConnection:
     context = info.context
     page = await context.call(
         list_users, await context.actor(), first=first, after=after, max_page_size=context.settings.max_page_size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from boxoffice.api.context import Context
@@ -10,11 +12,26 @@ from boxoffice.events import service
 from boxoffice.live.read_cache import PublicPage
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import EventStatus
-from boxoffice.schema.types import EventConnection, EventEdge, EventInput, EventType, EventUpdateInput, Info, PageInfo
+from boxoffice.schema.types import (
+    AfterArgument,
+    EventConnection,
+    EventEdge,
+    EventIdArgument,
+    EventInput,
+    EventType,
+    EventUpdateInput,
+    Info,
+    PageInfo,
+    PageSizeArgument,
+)
+
+StatusArgument = Annotated[
+    EventStatus | None, strawberry.argument(description="Only events with this status; null for all the caller sees")
+]
 
 
 async def events(
-    info: Info, status: EventStatus | None = None, first: int = 50, after: str | None = None
+    info: Info, status: StatusArgument = None, first: PageSizeArgument = 50, after: AfterArgument = None
 ) -> EventConnection:
     context = info.context
     actor = await context.actor()
@@ -34,7 +51,7 @@ async def events(
     return EventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))
 
 
-async def event(info: Info, id: strawberry.ID) -> EventType | None:
+async def event(info: Info, id: EventIdArgument) -> EventType | None:
     """Null, without an error, for an event that does not exist or that the caller may not see."""
     context = info.context
     event_id = parse_id(id, "event")
@@ -56,7 +73,9 @@ def _connection(page: PublicPage) -> EventConnection:
     return EventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))
 
 
-async def create_event(info: Info, input: EventInput) -> EventType:
+async def create_event(
+    info: Info, input: Annotated[EventInput, strawberry.argument(description="The new event")]
+) -> EventType:
     context = info.context
     draft = service.EventDraft(
         title=input.title,
@@ -68,7 +87,11 @@ async def create_event(info: Info, input: EventInput) -> EventType:
     return EventType.from_model(await context.call(service.create_event, await context.actor(), draft))
 
 
-async def update_event(info: Info, id: strawberry.ID, input: EventUpdateInput) -> EventType:
+async def update_event(
+    info: Info,
+    id: EventIdArgument,
+    input: Annotated[EventUpdateInput, strawberry.argument(description="What changes; fields left out stay")],
+) -> EventType:
     context = info.context
     changes = service.EventChanges(
         title=input.title,
@@ -81,11 +104,11 @@ async def update_event(info: Info, id: strawberry.ID, input: EventUpdateInput) -
     return EventType.from_model(updated)
 
 
-async def publish_event(info: Info, id: strawberry.ID) -> EventType:
+async def publish_event(info: Info, id: EventIdArgument) -> EventType:
     context = info.context
     return EventType.from_model(await context.call(service.publish_event, await context.actor(), parse_id(id, "event")))
 
 
-async def cancel_event(info: Info, id: strawberry.ID) -> EventType:
+async def cancel_event(info: Info, id: EventIdArgument) -> EventType:
     context = info.context
     return EventType.from_model(await context.call(service.cancel_event, await context.actor(), parse_id(id, "event")))

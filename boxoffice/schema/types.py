@@ -10,7 +10,7 @@ import strawberry
 
 from boxoffice.api.context import Context
 from boxoffice.api.permissions import requires
-from boxoffice.auth.service import MAX_NAME
+from boxoffice.auth.service import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING
@@ -257,3 +257,23 @@ class EventUpdateInput:
     capacity: int | None = strawberry.field(
         default=None, description=f"A new number of seats, 1..{MAX_CAPACITY}, at least the confirmed seats"
     )
+
+
+# Arguments of several fields, with their descriptions: the resolvers annotate their parameters with these.
+EventIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The event's id")]
+BookingIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The booking's id")]
+PageSizeArgument = Annotated[
+    int, strawberry.argument(description="How many to return, 1..BOXOFFICE_MAX_PAGE_SIZE (100 by default)")
+]
+AfterArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Continue after this cursor (the previous page's pageInfo.endCursor); null to start"
+    ),
+]
+EmailArgument = Annotated[
+    str, strawberry.argument(description=f"The sign-in email address, at most {MAX_EMAIL} characters")
+]
+PasswordArgument = Annotated[
+    str, strawberry.argument(description=f"The password, {MIN_PASSWORD}..{MAX_PASSWORD} characters")
+]
