@@ -17,7 +17,7 @@ from strawberry.fastapi import BaseContext
 from boxoffice.api.loaders import Loaders
 from boxoffice.api.overload import BUSY_MESSAGE, Admission
 from boxoffice.auth.actor import Actor
-from boxoffice.auth.service import load_user
+from boxoffice.auth.service import load_user, refuse_token_of
 from boxoffice.auth.throttle import LoginThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
 from boxoffice.config import Settings
@@ -144,9 +144,11 @@ class Context(BaseContext):
         token = bearer_token(self._authorization())
         if token is None:
             return None
-        user = await self.call(load_user, self.tokens.user_id(token))
+        subject = self.tokens.subject(token)
+        user = await self.call(load_user, subject.user_id)
         if user is None:
             raise Unauthenticated("The account this token belongs to no longer exists")
+        refuse_token_of(user, subject.version)
         return user
 
     async def current_user(self) -> User | None:
