@@ -27,8 +27,9 @@ class Query:
     events = strawberry.field(
         resolver=event_resolvers.events,
         description="Events in start order, a page at a time (Relay-style). Everyone sees PUBLISHED and CANCELLED "
-        "events, DRAFTs only their organizer and ADMINs. Errors: BAD_USER_INPUT (`first` out of range, `after` "
-        "not a cursor of this list).",
+        "events, DRAFTs only their organizer and ADMINs. `organizerId` keeps one organizer's events, `search` those "
+        "whose title or venue contains it, `orderBy` picks soonest or latest first. Errors: BAD_USER_INPUT (`first` "
+        "out of range, `after` not a cursor of this list, `search` over 100 characters, a bad `organizerId`).",
     )
     event = strawberry.field(
         resolver=event_resolvers.event,
@@ -118,6 +119,44 @@ class Mutation:
         resolver=accounts.set_user_role,
         description="Changes a user's role. ADMIN only. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT "
         "(demoting the last ADMIN).",
+        extensions=[requires(IsAdmin())],
+    )
+    change_name = strawberry.mutation(
+        resolver=accounts.change_name,
+        description="The signed-in user's new display name (1..100 characters)",
+        extensions=[requires()],
+    )
+    change_password = strawberry.mutation(
+        resolver=accounts.change_password,
+        description=(
+            "The signed-in user's new password (8..128 characters); the current one is required (a wrong one is "
+            "BAD_USER_INPUT). Every token issued before stops working; the answer carries a fresh one"
+        ),
+        extensions=[requires()],
+    )
+    delete_account = strawberry.mutation(
+        resolver=accounts.delete_account,
+        description=(
+            "Deletes the signed-in user's account (their password required). Active bookings are cancelled in "
+            "the same transaction and the people waiting behind move up. CONFLICT for an account that "
+            "organizes events or is the last admin"
+        ),
+        extensions=[requires()],
+    )
+    set_user_active = strawberry.mutation(
+        resolver=accounts.set_user_active,
+        description=(
+            "ADMIN only: deactivate (cannot sign in, tokens refused; bookings kept) or reactivate an account. "
+            "Admins cannot deactivate themselves (CONFLICT)"
+        ),
+        extensions=[requires(IsAdmin())],
+    )
+    purge_synthetic_users = strawberry.mutation(
+        resolver=accounts.purge_synthetic,
+        description=(
+            "ADMIN only: deletes the synthetic users of past simulations and their bookings, like "
+            "`boxoffice purge-synthetic`; freed seats go to the real users waiting, in line order"
+        ),
         extensions=[requires(IsAdmin())],
     )
 
