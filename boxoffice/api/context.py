@@ -188,22 +188,27 @@ async def _run_on_driver(session: AsyncSession, read: Callable[[asyncpg.Connecti
         return await read(connection)
 
 
+def build_context(app_state: Any, connection: HTTPConnection) -> Context:
+    """A request's (or a WebSocket connection's) context; its owner calls `close()` when it is over."""
+    return Context(
+        database=app_state.database,
+        settings=app_state.settings,
+        tokens=app_state.tokens,
+        throttle=app_state.login_throttle,
+        connection=connection,
+        read_cache=app_state.read_cache,
+        live_hub=app_state.live_hub,
+        admission=app_state.admission if connection.scope["type"] == "http" else None,
+    )
+
+
 def make_context_getter(
     app_state: Any,
 ) -> Callable[[HTTPConnection], AsyncIterator[Context]]:
     """The FastAPI dependency Strawberry calls for every HTTP request and every WebSocket connection."""
 
     async def context_getter(connection: HTTPConnection) -> AsyncIterator[Context]:
-        context = Context(
-            database=app_state.database,
-            settings=app_state.settings,
-            tokens=app_state.tokens,
-            throttle=app_state.login_throttle,
-            connection=connection,
-            read_cache=app_state.read_cache,
-            live_hub=app_state.live_hub,
-            admission=app_state.admission if connection.scope["type"] == "http" else None,
-        )
+        context = build_context(app_state, connection)
         try:
             yield context
         finally:
