@@ -15,6 +15,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from boxoffice.api.context import make_context_getter
+from boxoffice.api.headers import SecurityHeaders
 from boxoffice.api.limits import BodySizeLimit
 from boxoffice.auth.throttle import LoginThrottle
 from boxoffice.auth.tokens import TokenCodec
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = GraphQLRouter(
         build_schema(settings),
         context_getter=make_context_getter(app.state),
-        graphql_ide="graphiql",
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     app.include_router(graphql, prefix="/graphql")
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JSONResponse({"status": "ok"})
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so even a 413 from BodySizeLimit carries the headers.
+    app.add_middleware(SecurityHeaders)
     # Last, so /graphql and /health win over any file of the same name.
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

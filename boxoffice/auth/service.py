@@ -81,6 +81,21 @@ async def register(session: AsyncSession, registration: Registration, *, bcrypt_
     return user
 
 
+async def create_admin(session: AsyncSession, email: str, password: str, name: str, *, bcrypt_rounds: int) -> User:
+    """A new ADMIN account, for `boxoffice create-admin`: the way to the first admin of a production database."""
+    email = normalize_email(email)
+    password = validate_password(password)
+    name = validate_name(name)
+    if await find_by_email(session, email) is not None:
+        raise Conflict(f"An account with the email {email} already exists")
+    await session.commit()
+    password_hash = await hash_password(password, bcrypt_rounds)
+    user = User(email=email, name=name, role=Role.ADMIN.value, password_hash=password_hash)
+    async with transaction(session):
+        session.add(user)
+    return user
+
+
 async def login(
     session: AsyncSession,
     email: str,

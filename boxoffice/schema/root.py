@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -35,5 +36,7 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
             ParserCache,
             ValidationCache,
+            # Off by default in production (BOXOFFICE_INTROSPECTION): the schema is not a map for strangers.
+            *([] if settings.introspection_enabled else [DisableIntrospection]),
         ],
     )
