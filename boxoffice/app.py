@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from boxoffice.api.context import make_context_getter
 from boxoffice.api.headers import SecurityHeaders
 from boxoffice.api.limits import BodySizeLimit
+from boxoffice.api.router import BoxofficeGraphQLRouter
 from boxoffice.auth.throttle import LoginThrottle
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings, get_settings
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).
     app.state.live_hub = LiveHub()
 
-    graphql = GraphQLRouter(
+    graphql = BoxofficeGraphQLRouter(
         build_schema(settings),
         context_getter=make_context_getter(app.state),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

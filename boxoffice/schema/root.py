@@ -14,6 +14,7 @@ from strawberry.extensions import (
 )
 
 from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
+from boxoffice.api.input_guard import RefuseUnstorableText
 from boxoffice.config import Settings
 from boxoffice.schema.mutation import Mutation
 from boxoffice.schema.query import Query
@@ -36,6 +37,8 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
             ParserCache,
             ValidationCache,
+            # After ValidationCache, whose result it adds to: NUL and unpaired surrogates never reach a resolver.
+            RefuseUnstorableText,
             # Off by default in production (BOXOFFICE_INTROSPECTION): the schema is not a map for strangers.
             *([] if settings.introspection_enabled else [DisableIntrospection]),
         ],
