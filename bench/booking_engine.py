@@ -23,6 +23,7 @@ from pathlib import Path
 import asyncpg
 from event_loop import event_loop_runner
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.service import book
@@ -51,50 +52,53 @@ RETURNING status
 """
 
 
+async def create_users(conn: AsyncConnection, prefix: str, count: int, role: str = "AUDIENCE") -> list[int]:
+    """`count` users (`<prefix><n>@example.com`, no usable password) in one statement; their ids in order."""
+    result = await conn.execute(
+        text(
+            "INSERT INTO users (email, name, role, password_hash) "
+            "SELECT :prefix || n || '@example.com', 'Bench ' || n, :role, 'x' "
+            "FROM generate_series(1, :n) n RETURNING id"
+        ),
+        {"prefix": prefix, "role": role, "n": count},
+    )
+    return sorted(result.scalars().all())
+
+
+async def create_events(
+    conn: AsyncConnection, organizer_id: int, count: int, capacity: int, days_ahead: int = 7, title: str = "Hot event"
+) -> list[int]:
+    """`count` PUBLISHED events of `capacity` seats, the n-th starting `days_ahead + n` days from now."""
+    result = await conn.execute(
+        text(
+            "INSERT INTO events (organizer_id, title, description, venue, starts_at, capacity, "
+            "seats_remaining, waitlist_count, status) "
+            "SELECT :org, :title || ' ' || n, '', 'Arena', CAST(:starts AS timestamptz) + n * interval '1 day', "
+            ":cap, :cap, 0, 'PUBLISHED' "
+            "FROM generate_series(1, :n) n RETURNING id"
+        ),
+        {
+            "org": organizer_id,
+            "title": title,
+            "starts": datetime.now(UTC) + timedelta(days=days_ahead),
+            "cap": capacity,
+            "n": count,
+        },
+    )
+    return sorted(result.scalars().all())
+
+
 async def _setup(db: Database, bookers: int, capacity: int) -> tuple[list[int], list[int]]:
     async with db.engine.begin() as conn:
         await conn.execute(text("TRUNCATE bookings, events, users RESTART IDENTITY CASCADE"))
-        organizer = (
-            await conn.execute(
-                text(
-                    "INSERT INTO users (email, name, role, password_hash) "
-                    "VALUES ('bench-organizer@example.com', 'Bench', 'ORGANIZER', 'x') RETURNING id"
-                )
-            )
-        ).scalar_one()
-        events = (
-            (
-                await conn.execute(
-                    text(
-                        "INSERT INTO events (organizer_id, title, description, venue, starts_at, capacity, "
-                        "seats_remaining, waitlist_count, status) "
-                        "SELECT :org, 'Hot event ' || n, '', 'Arena', :starts, :cap, :cap, 0, 'PUBLISHED' "
-                        "FROM generate_series(1, 2) n RETURNING id"
-                    ),
-                    {"org": organizer, "starts": datetime.now(UTC) + timedelta(days=7), "cap": capacity},
-                )
-            )
-            .scalars()
-            .all()
-        )
-        users = (
-            (
-                await conn.execute(
-                    text(
-                        "INSERT INTO users (email, name, role, password_hash, synthetic) "
-                        "SELECT 'bench' || n || '@example.com', 'Bench ' || n, 'AUDIENCE', 'x', true "
-                        "FROM generate_series(1, :n) n RETURNING id"
-                    ),
-                    {"n": bookers},
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return sorted(events), sorted(users)
+        (organizer,) = await create_users(conn, "bench-organizer", 1, role="ORGANIZER")
+        events = await create_events(conn, organizer, 2, capacity)
+        users = await create_users(conn, "bench", bookers)
+    return events, users
 
 
-async def _run(concurrency: int, user_ids: list[int], book_one: Callable[[int], Awaitable[None]]) -> float:
+async def run_bookers(concurrency: int, user_ids: list[int], book_one: Callable[[int], Awaitable[None]]) -> float:
+    """Seconds for `concurrency` workers to book each of `user_ids` once through `book_one`."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for user_id in user_ids:
         queue.put_nowait(user_id)
@@ -108,6 +112,16 @@ async def _run(concurrency: int, user_ids: list[int], book_one: Callable[[int], 
     return time.perf_counter() - started
 
 
+def service_booker(db: Database, event_id: int) -> Callable[[int], Awaitable[None]]:
+    """The service path: one pooled session and `book` (one seat on `event_id`) per booker."""
+
+    async def service_booking(user_id: int) -> None:
+        async with db.sessions() as session:
+            await book(session, event_id, user_id, 1)
+
+    return service_booking
+
+
 async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> dict[str, float | int | bool]:
     data_dir = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
     settings = Settings(data_dir=data_dir, pool_size=concurrency, pool_max_overflow=0)
@@ -116,10 +130,7 @@ async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> d
         await migrate(db.engine)
         (service_event, reference_event), users = await _setup(db, bookers, capacity)
 
-        async def service_booking(user_id: int) -> None:
-            async with db.sessions() as session:
-                await book(session, service_event, user_id, 1)
-
+        service_booking = service_booker(db, service_event)
         asyncpg_dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         pool = await asyncpg.create_pool(asyncpg_dsn, min_size=concurrency, max_size=concurrency)
 
@@ -129,8 +140,8 @@ async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> d
 
         # Warm both paths (connections, prepared statements) on a throwaway share of the users.
         warm = concurrency * 2
-        await _run(concurrency, users[:warm], service_booking)
-        await _run(concurrency, users[warm : 2 * warm], reference_booking)
+        await run_bookers(concurrency, users[:warm], service_booking)
+        await run_bookers(concurrency, users[warm : 2 * warm], reference_booking)
         # Alternate the two paths in rounds, so that noise from a shared machine falls on both alike.
         measured = users[2 * warm :]
         half = len(measured) // 2
@@ -138,8 +149,10 @@ async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> d
         step = -(-half // rounds)
         service_seconds = reference_seconds = 0.0
         for start in range(0, half, step):
-            service_seconds += await _run(concurrency, service_users[start : start + step], service_booking)
-            reference_seconds += await _run(concurrency, reference_users[start : start + step], reference_booking)
+            service_seconds += await run_bookers(concurrency, service_users[start : start + step], service_booking)
+            reference_seconds += await run_bookers(
+                concurrency, reference_users[start : start + step], reference_booking
+            )
         await pool.close()
 
         async with db.sessions() as session:

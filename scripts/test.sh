@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on a fresh machine, then runs the whole suite.
+# Installs everything the tests need on a fresh machine, runs the static checks, then the whole suite.
 # Extra arguments go to pytest (e.g. `bash scripts/test.sh tests/booking -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +12,15 @@ if [ ! -x /usr/bin/chromium ]; then
   "${apt_get[@]}" update -qq
   DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends chromium fonts-liberation
 fi
+
+# Static checks before the suite, each failing the run (configured in pyproject.toml): lint, formatting,
+# the import layers (import-linter's contracts), and types (mypy, strict on boxoffice/).
+python3 -m ruff check .
+python3 -m ruff format --check .
+if grep -q '^\[tool\.importlinter\]' pyproject.toml; then
+  # lint-imports, through the interpreter that just installed it (its script may not be on PATH).
+  python3 -c 'from importlinter.cli import lint_imports_command; lint_imports_command()' --no-logo
+fi
+python3 -m mypy
 
 exec python3 -m pytest "$@"

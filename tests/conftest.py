@@ -1,21 +1,30 @@
-"""Shared fixtures: one real PostgreSQL per test run, migrated once, emptied before every test."""
+"""Shared fixtures: one real PostgreSQL per test run, migrated once, emptied before every test; the app over it.
+
+The helpers behind these fixtures live in tests/support/.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.app import create_app
+from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings
 from boxoffice.db.embedded import EmbeddedPostgres
 from boxoffice.db.migrate import migrate
-from boxoffice.db.models import Event, EventStatus, Role, User
+from boxoffice.db.models import User
 from boxoffice.db.session import Database
+from tests.support.factories import TEST_BCRYPT_ROUNDS, EventFactory, UserFactory
+from tests.support.graphql import Reply, post
 
 TEST_DATABASE = "boxoffice_test"
 
@@ -44,6 +53,12 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="session")
+def api_settings(test_settings: Settings) -> Settings:
+    """The settings of every app the tests build: cheap hashing, since the suite signs in a lot."""
+    return test_settings.model_copy(update={"bcrypt_rounds": TEST_BCRYPT_ROUNDS})
+
+
+@pytest.fixture(scope="session")
 async def db(test_settings: Settings) -> AsyncIterator[Database]:
     database = Database(test_settings)
     await migrate(database.engine)
@@ -67,62 +82,50 @@ async def session(db: Database) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-UserFactory = Callable[..., Awaitable[User]]
-EventFactory = Callable[..., Awaitable[Event]]
-
-
 @pytest.fixture
 def make_user(db: Database) -> UserFactory:
-    counter = iter(range(1, 1_000_000))
-
-    async def make(role: Role = Role.AUDIENCE, email: str | None = None, name: str | None = None) -> User:
-        n = next(counter)
-        user = User(
-            email=email or f"user{n}@example.com",
-            name=name or f"User {n}",
-            role=role.value,
-            password_hash="not-a-real-hash",
-        )
-        async with db.sessions() as s, s.begin():
-            s.add(user)
-        return user
-
-    return make
+    return UserFactory(db)
 
 
 @pytest.fixture
 def make_event(db: Database, make_user: UserFactory) -> EventFactory:
-    async def make(
-        capacity: int = 10, status: EventStatus = EventStatus.PUBLISHED, organizer: User | None = None
-    ) -> Event:
-        organizer = organizer or await make_user(Role.ORGANIZER)
-        event = Event(
-            organizer_id=organizer.id,
-            title="Test concert",
-            description="",
-            venue="Main hall",
-            starts_at=datetime.now(UTC) + timedelta(days=30),
-            capacity=capacity,
-            seats_remaining=capacity,
-            waitlist_count=0,
-            status=status.value,
-        )
-        async with db.sessions() as s, s.begin():
-            s.add(event)
-        return event
-
-    return make
+    return EventFactory(db, make_user)
 
 
-async def make_users(db: Database, count: int, prefix: str = "bulk") -> list[int]:
-    """Many audience users in one statement, for the concurrency tests."""
-    async with db.engine.begin() as connection:
-        rows = await connection.execute(
-            text(
-                "INSERT INTO users (email, name, role, password_hash) "
-                "SELECT :prefix || n || '@example.com', 'Bulk ' || n, 'AUDIENCE', 'x' "
-                "FROM generate_series(1, :count) n RETURNING id"
-            ),
-            {"prefix": prefix, "count": count},
-        )
-        return sorted(rows.scalars().all())
+@pytest.fixture
+def app(api_settings: Settings, db: Database) -> FastAPI:
+    return create_app(api_settings, database=db)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP to the app in this process (no port), over the test database."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=120) as http:
+        yield http
+
+
+@pytest.fixture
+def tokens(app: FastAPI) -> TokenCodec:
+    codec: TokenCodec = app.state.tokens
+    return codec
+
+
+@pytest.fixture
+def token_for(tokens: TokenCodec) -> Callable[[User], str]:
+    return lambda user: tokens.issue(user.id).token
+
+
+GraphQLCall = Callable[..., Any]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLCall:
+    """`await gql(query, variables, token=..., **headers)` on the app: the whole Reply, errors included."""
+
+    async def call(
+        query: str, variables: dict[str, Any] | None = None, token: str | None = None, **headers: str
+    ) -> Reply:
+        return await post(client, query, variables, token, headers)
+
+    return call

@@ -25,7 +25,7 @@ def has_role(user: User | None, role: Role) -> bool:
     """True when `user` stands at `role` or above on the ladder AUDIENCE < ORGANIZER < ADMIN."""
     if user is None:
         return False
-    return _LADDER.get(Role(user.role), -1) >= _LADDER[role]
+    return _LADDER[user.role] >= _LADDER[role]
 
 
 def is_admin(user: User | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,7 +69,7 @@ async def register(session: AsyncSession, registration: Registration, *, bcrypt_
     if await find_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists; sign in instead")
     password_hash = await hash_password(password, bcrypt_rounds)
-    user = User(email=email, name=name, role=Role.AUDIENCE.value, password_hash=password_hash)
+    user = User(email=email, name=name, role=Role.AUDIENCE, password_hash=password_hash)
     try:
         async with transaction(session):
             session.add(user)
@@ -127,12 +127,12 @@ async def load_user(session: AsyncSession, user_id: int) -> User | None:
 async def set_user_role(session: AsyncSession, user_id: int, role: Role) -> User:
     async with transaction(session):
         # Lock the admins first: two admins demoting each other at once must not leave nobody in charge.
-        admins = (await session.execute(text("SELECT id FROM users WHERE role = 'ADMIN' FOR UPDATE"))).scalars().all()
+        admins = (
+            (await session.execute(select(User.id).where(User.role == Role.ADMIN).with_for_update())).scalars().all()
+        )
         if role != Role.ADMIN and admins == [user_id]:
             raise Conflict("This is the last admin; make someone else an admin first")
-        updated = await session.execute(
-            update(User).where(User.id == user_id).values(role=role.value).returning(User.id)
-        )
+        updated = await session.execute(update(User).where(User.id == user_id).values(role=role).returning(User.id))
         if updated.scalar_one_or_none() is None:
             raise NotFound(f"User {user_id} does not exist")
     user = await load_user(session, user_id)

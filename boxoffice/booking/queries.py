@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 
 # Bookings change under other transactions: every query refreshes objects already in the session.
 _FRESH = {"populate_existing": True}
+
+_WAITLIST_POSITIONS_SQL = text(
+    f"""
+    SELECT b.id,
+           (SELECT count(*) FROM bookings w
+             WHERE w.event_id = b.event_id AND w.status = '{BookingStatus.WAITLISTED}'
+               AND w.waitlist_seq <= b.waitlist_seq)
+      FROM bookings b
+     WHERE b.id = ANY(:booking_ids) AND b.status = '{BookingStatus.WAITLISTED}'
+    """
+)
 
 
 async def bookings_by_ids(session: AsyncSession, booking_ids: list[int]) -> dict[int, Booking]:
@@ -27,7 +38,7 @@ async def active_bookings_of_user(session: AsyncSession, user_id: int, event_ids
     query = select(Booking).where(
         Booking.user_id == user_id,
         Booking.event_id.in_(event_ids),
-        Booking.status.in_([status.value for status in ACTIVE_BOOKING_STATUSES]),
+        Booking.status.in_(ACTIVE_BOOKING_STATUSES),
     )
     return {
         booking.event_id: booking for booking in (await session.execute(query.execution_options(**_FRESH))).scalars()
@@ -43,7 +54,7 @@ async def bookings_of_events(
         return grouped
     query = select(Booking).where(Booking.event_id.in_(event_ids)).order_by(Booking.created_at, Booking.id)
     if status is not None:
-        query = query.where(Booking.status == status.value)
+        query = query.where(Booking.status == status)
     for booking in (await session.execute(query.execution_options(**_FRESH))).scalars():
         grouped[booking.event_id].append(booking)
     return grouped
@@ -53,3 +64,11 @@ async def bookings_of_user(session: AsyncSession, user_id: int) -> list[Booking]
     """Everything the user ever booked, newest first."""
     query = select(Booking).where(Booking.user_id == user_id).order_by(Booking.created_at.desc(), Booking.id.desc())
     return list((await session.execute(query.execution_options(**_FRESH))).scalars())
+
+
+async def waitlist_positions(session: AsyncSession, booking_ids: list[int]) -> dict[int, int]:
+    """Each waitlisted booking's 1-based place in line right now, derived from the order of the line."""
+    if not booking_ids:
+        return {}
+    rows = await session.execute(_WAITLIST_POSITIONS_SQL, {"booking_ids": booking_ids})
+    return {booking_id: int(position) for booking_id, position in rows}

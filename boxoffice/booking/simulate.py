@@ -19,7 +19,8 @@ import asyncpg
 from sqlalchemy import text
 
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.service import book_on, ensure_open_for_booking, lock_event
+from boxoffice.booking.ledger import lock_event
+from boxoffice.booking.service import book_on, ensure_open_for_booking
 from boxoffice.booking.synthetic import create_synthetic_users, simulation_guard
 from boxoffice.db.driver import driver_connection, driver_transaction
 from boxoffice.db.models import BookingStatus
@@ -102,7 +103,7 @@ async def _worker(database: Database, event_id: int, bookers: Iterator[int], tal
                 tally.failed += 1
                 logger.warning("simulated booking for user %s failed: %s", user_id, error.message)
                 continue
-            if booking.status == BookingStatus.CONFIRMED:
+            if booking.status is BookingStatus.CONFIRMED:
                 tally.confirmed += 1
             else:
                 tally.waitlisted += 1

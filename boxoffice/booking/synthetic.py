@@ -11,13 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from boxoffice.booking.service import lock_event, promote
+from boxoffice.booking import ledger
 from boxoffice.db.driver import driver_transaction
-from boxoffice.db.models import EventStatus
+from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Role, sql_in
 
 # Any constant works; it only has to be the same in every process.
 _SYNTHETIC_LOCK_KEY = 0x5_1A_B00C
@@ -26,36 +25,19 @@ SYNTHETIC_EMAIL_DOMAIN = "synthetic.invalid"
 UNUSABLE_PASSWORD = "!synthetic"
 
 _CREATE_SQL = text(
-    """
+    f"""
     INSERT INTO users (email, name, role, password_hash, synthetic)
-    SELECT 'sim-' || :run_id || '-' || n || '@' || :domain, 'Simulated booker ' || n, 'AUDIENCE', :password, true
+    SELECT 'sim-' || :run_id || '-' || n || '@' || :domain, 'Simulated booker ' || n, '{Role.AUDIENCE}', :password,
+           true
       FROM generate_series(1, :count) AS n
     RETURNING id
     """
 )
 
-_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL = """
+_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL = f"""
     SELECT DISTINCT b.event_id FROM bookings b JOIN users u ON u.id = b.user_id
-     WHERE u.synthetic AND b.status IN ('CONFIRMED', 'WAITLISTED')
+     WHERE u.synthetic AND {sql_in("b.status", ACTIVE_BOOKING_STATUSES)}
      ORDER BY b.event_id
-"""
-
-_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL = """
-    DELETE FROM bookings b USING users u
-     WHERE b.event_id = $1 AND u.id = b.user_id AND u.synthetic
-"""
-
-# Counters straight from what is left in the table, not adjusted from the old ones.
-_RECOUNT_SQL = """
-    SELECT e.capacity - coalesce(sum(b.quantity) FILTER (WHERE b.status = 'CONFIRMED'), 0),
-           count(*) FILTER (WHERE b.status = 'WAITLISTED')
-      FROM events e LEFT JOIN bookings b ON b.event_id = e.id
-     WHERE e.id = $1
-     GROUP BY e.id, e.capacity
-"""
-
-_SET_COUNTERS_SQL = """
-    UPDATE events SET seats_remaining = $2, waitlist_count = $3, updated_at = now() WHERE id = $1
 """
 
 _DELETE_USERS_SQL = "DELETE FROM users WHERE synthetic"
@@ -101,21 +83,6 @@ async def create_synthetic_users(engine: AsyncEngine, count: int) -> list[int]:
         return list(rows.scalars())
 
 
-async def _purge_event(conn: asyncpg.Connection, event_id: int) -> int:
-    """Remove the synthetic bookings of one locked event; real users waiting behind them move up or get seats."""
-    event = await lock_event(conn, event_id)
-    await conn.execute(_DELETE_EVENT_SYNTHETIC_BOOKINGS_SQL, event_id)
-    seats_remaining, waitlist_count = await conn.fetchrow(_RECOUNT_SQL, event_id)
-    promoted = 0
-    if event.status != EventStatus.CANCELLED and waitlist_count:
-        promotion = await promote(conn, event_id, seats_remaining)
-        seats_remaining -= promotion.seats
-        waitlist_count -= len(promotion.booking_ids)
-        promoted = len(promotion.booking_ids)
-    await conn.execute(_SET_COUNTERS_SQL, event_id, seats_remaining, waitlist_count)
-    return promoted
-
-
 async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
     """Delete every synthetic user and their bookings, in one transaction, keeping each event's invariants.
 
@@ -128,7 +95,7 @@ async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
         event_ids = [record["event_id"] for record in await conn.fetch(_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL)]
         promoted = 0
         for event_id in event_ids:
-            promoted += await _purge_event(conn, event_id)
+            promoted += await ledger.purge_synthetic_bookings(conn, await ledger.lock_event(conn, event_id))
         # asyncpg answers a command tag such as "DELETE 55".
         users = int((await conn.execute(_DELETE_USERS_SQL)).split()[-1])
     return PurgeResult(users=users, events=len(event_ids), promoted=promoted)

@@ -21,9 +21,11 @@ async def driver_connection(session: AsyncSession) -> AsyncIterator[asyncpg.Conn
         # A read the request made earlier (the current user, say): no writes, no locks; end it.
         await session.commit()
     connection = await session.connection()
-    raw = await connection.get_raw_connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the session's connection has no asyncpg connection")
     try:
-        yield raw.driver_connection
+        yield driver
     finally:
         # SQLAlchemy's own transaction never started on the wire; this just hands the connection back.
         await session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -44,8 +46,26 @@ ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 MAX_SEATS_PER_BOOKING = 10
 
 
-def _in(column: str, values: type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+def sql_in(column: str, values: Iterable[enum.StrEnum]) -> str:
+    """`column IN ('A', 'B')` for enum members: SQL conditions are built from the enums, never spelled out."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def _stored_as_text(enum_class: type[enum.StrEnum]) -> Enum:
+    """A non-native enum column: VARCHAR(16) holding the member's value, as the migrations created it.
+
+    The CHECK constraint that limits its values is the named one in each table's arguments (ck_*_status,
+    ck_users_role), which migration 0001 created; SQLAlchemy does not add a second one.
+    """
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):
@@ -60,14 +80,14 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
-        CheckConstraint(_in("role", Role), name="ck_users_role"),
+        CheckConstraint(sql_in("role", Role), name="ck_users_role"),
         CheckConstraint("length(email) BETWEEN 3 AND 254", name="ck_users_email_length"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default=Role.AUDIENCE.value)
+    role: Mapped[Role] = mapped_column(_stored_as_text(Role), default=Role.AUDIENCE)
     password_hash: Mapped[str] = mapped_column(String(255))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -80,7 +100,7 @@ class Event(Base):
         CheckConstraint("seats_remaining >= 0", name="ck_events_seats_nonnegative"),
         CheckConstraint("seats_remaining <= capacity", name="ck_events_seats_within_capacity"),
         CheckConstraint("waitlist_count >= 0", name="ck_events_waitlist_nonnegative"),
-        CheckConstraint(_in("status", EventStatus), name="ck_events_status"),
+        CheckConstraint(sql_in("status", EventStatus), name="ck_events_status"),
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="ck_events_title_length"),
         CheckConstraint("length(venue) BETWEEN 1 AND 200", name="ck_events_venue_length"),
         Index("ix_events_status_starts_at", "status", "starts_at", "id"),
@@ -94,7 +114,7 @@ class Event(Base):
     venue: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     capacity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT.value)
+    status: Mapped[EventStatus] = mapped_column(_stored_as_text(EventStatus), default=EventStatus.DRAFT)
     # The seat counter and the line length, kept in step with bookings under the event's row lock.
     seats_remaining: Mapped[int] = mapped_column(Integer)
     waitlist_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
@@ -108,24 +128,30 @@ class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (
         CheckConstraint(f"quantity BETWEEN 1 AND {MAX_SEATS_PER_BOOKING}", name="ck_bookings_quantity"),
-        CheckConstraint(_in("status", BookingStatus), name="ck_bookings_status"),
-        CheckConstraint("(status = 'WAITLISTED') = (waitlist_seq IS NOT NULL)", name="ck_bookings_waitlist_seq"),
-        CheckConstraint("status <> 'CONFIRMED' OR confirmed_at IS NOT NULL", name="ck_bookings_confirmed_at"),
-        CheckConstraint("(status = 'CANCELLED') = (cancelled_at IS NOT NULL)", name="ck_bookings_cancelled_at"),
+        CheckConstraint(sql_in("status", BookingStatus), name="ck_bookings_status"),
+        CheckConstraint(
+            f"(status = '{BookingStatus.WAITLISTED}') = (waitlist_seq IS NOT NULL)", name="ck_bookings_waitlist_seq"
+        ),
+        CheckConstraint(
+            f"status <> '{BookingStatus.CONFIRMED}' OR confirmed_at IS NOT NULL", name="ck_bookings_confirmed_at"
+        ),
+        CheckConstraint(
+            f"(status = '{BookingStatus.CANCELLED}') = (cancelled_at IS NOT NULL)", name="ck_bookings_cancelled_at"
+        ),
         # One active booking per user and event.
         Index(
             "uq_bookings_active_user_event",
             "user_id",
             "event_id",
             unique=True,
-            postgresql_where=text("status IN ('CONFIRMED', 'WAITLISTED')"),
+            postgresql_where=text(sql_in("status", ACTIVE_BOOKING_STATUSES)),
         ),
         # The line of an event, in order: positions and promotion read this index only.
         Index(
             "ix_bookings_waitlist",
             "event_id",
             "waitlist_seq",
-            postgresql_where=text("status = 'WAITLISTED'"),
+            postgresql_where=text(f"status = '{BookingStatus.WAITLISTED}'"),
             postgresql_include=["quantity"],
         ),
         Index("ix_bookings_event_status", "event_id", "status"),
@@ -136,7 +162,7 @@ class Booking(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[BookingStatus] = mapped_column(_stored_as_text(BookingStatus))
     waitlist_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

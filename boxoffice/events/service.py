@@ -15,7 +15,8 @@ import asyncpg
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.booking.service import LockedEvent, lock_event, resize
+from boxoffice.booking import ledger
+from boxoffice.booking.ledger import LockedEvent, lock_event
 from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import Event, EventStatus
 from boxoffice.db.transaction import transaction
@@ -103,16 +104,13 @@ def _capacity(value: int) -> int:
 
 
 async def create_event(session: AsyncSession, organizer_id: int, draft: EventDraft) -> Event:
-    event = Event(
+    event = ledger.new_event(
         organizer_id=organizer_id,
         title=_text("title", draft.title, MAX_TITLE),
         description=_text("description", draft.description, MAX_DESCRIPTION, required=False),
         venue=_text("venue", draft.venue, MAX_VENUE),
         starts_at=_starts_at(draft.starts_at),
         capacity=_capacity(draft.capacity),
-        seats_remaining=draft.capacity,
-        waitlist_count=0,
-        status=EventStatus.DRAFT.value,
     )
     async with transaction(session):
         session.add(event)
@@ -147,7 +145,7 @@ async def update_event(session: AsyncSession, event_id: int, changes: EventChang
         _capacity(changes.capacity)
     async with driver_transaction(session) as conn:
         event = await _lock_managed(conn, event_id, manager_id)
-        if event.status == EventStatus.CANCELLED:
+        if event.status is EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled and can no longer be edited")
         if fields:
             # Column names come from the fixed set above, never from input.
@@ -156,17 +154,17 @@ async def update_event(session: AsyncSession, event_id: int, changes: EventChang
                 f"UPDATE events SET {assignments}, updated_at = now() WHERE id = $1", event_id, *fields.values()
             )
         if changes.capacity is not None and changes.capacity != event.capacity:
-            await resize(conn, event, changes.capacity)
+            await ledger.resize(conn, event, changes.capacity)
     return await _reload(session, event_id)
 
 
 async def publish_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
     async with driver_transaction(session) as conn:
         event = await _lock_managed(conn, event_id, manager_id)
-        if event.status == EventStatus.CANCELLED:
+        if event.status is EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled and cannot be published")
-        if event.status == EventStatus.DRAFT:
-            await conn.execute("UPDATE events SET status = 'PUBLISHED', updated_at = now() WHERE id = $1", event_id)
+        if event.status is EventStatus.DRAFT:
+            await ledger.publish_event(conn, event)
     return await _reload(session, event_id)
 
 
@@ -174,18 +172,9 @@ async def cancel_event(session: AsyncSession, event_id: int, *, manager_id: int 
     """Cancel the event and every active booking on it, in one transaction."""
     async with driver_transaction(session) as conn:
         event = await _lock_managed(conn, event_id, manager_id)
-        if event.status == EventStatus.CANCELLED:
+        if event.status is EventStatus.CANCELLED:
             raise Conflict("This event is already cancelled")
-        await conn.execute(
-            "UPDATE bookings SET status = 'CANCELLED', waitlist_seq = NULL, cancelled_at = now(), updated_at = now() "
-            "WHERE event_id = $1 AND status IN ('CONFIRMED', 'WAITLISTED')",
-            event_id,
-        )
-        await conn.execute(
-            "UPDATE events SET status = 'CANCELLED', seats_remaining = capacity, waitlist_count = 0, "
-            "updated_at = now() WHERE id = $1",
-            event_id,
-        )
+        await ledger.cancel_event(conn, event)
     return await _reload(session, event_id)
 
 
@@ -235,9 +224,9 @@ async def list_events(
         raise BadUserInput(f"first must be between 1 and {max_page_size}, got {first}")
     query = select(Event).order_by(Event.starts_at, Event.id).limit(first + 1)
     if status is not None:
-        query = query.where(Event.status == status.value)
+        query = query.where(Event.status == status)
     if not viewer.is_admin:
-        visible = Event.status != EventStatus.DRAFT.value
+        visible = Event.status != EventStatus.DRAFT
         if viewer.user_id is not None:
             visible = or_(visible, Event.organizer_id == viewer.user_id)
         query = query.where(visible)

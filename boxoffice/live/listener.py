@@ -58,8 +58,9 @@ class PgListener:
                 await self._task
             self._task = None
 
-    def _callback(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
-        self._on_payload(payload)
+    def _callback(self, _connection: object, _pid: int, _channel: str, payload: object) -> None:
+        # asyncpg passes the NOTIFY payload as a str.
+        self._on_payload(str(payload))
 
     async def _run(self) -> None:
         backoff = 0.2

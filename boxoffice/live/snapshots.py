@@ -10,15 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.booking.service import waitlist_positions
+from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Event, User
 from boxoffice.db.session import Database
 
 _FRESH = {"populate_existing": True}
-_ACTIVE = [status.value for status in ACTIVE_BOOKING_STATUSES]
+_ACTIVE = frozenset(ACTIVE_BOOKING_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class UserBookings:
 
 async def _with_positions(session: AsyncSession, bookings: Iterable[Booking]) -> list[BookingView]:
     bookings = list(bookings)
-    waiting = [b.id for b in bookings if b.status == BookingStatus.WAITLISTED.value]
+    waiting = [b.id for b in bookings if b.status is BookingStatus.WAITLISTED]
     positions = await waitlist_positions(session, waiting)
     return [BookingView(b, positions.get(b.id)) for b in bookings]
 
@@ -107,7 +107,7 @@ async def read_user_bookings(database: Database, user_id: int, changed_since: da
     """The user's active bookings, plus any other booking of theirs changed since `changed_since`."""
     async with database.sessions() as session:
         read_at = (await session.execute(select(func.now()))).scalar_one()
-        wanted = Booking.status.in_(_ACTIVE)
+        wanted: ColumnElement[bool] = Booking.status.in_(_ACTIVE)
         if changed_since is not None:
             wanted = or_(wanted, Booking.updated_at >= changed_since)
         rows = await session.execute(

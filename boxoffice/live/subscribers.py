@@ -17,7 +17,7 @@ from boxoffice.live.snapshots import BookingView, EventState
 
 logger = logging.getLogger(__name__)
 
-_ACTIVE = {status.value for status in ACTIVE_BOOKING_STATUSES}
+_ACTIVE = frozenset(ACTIVE_BOOKING_STATUSES)
 # A booking first seen after subscribing is sent if it changed this recently before the subscription's
 # baseline read: covers commits that raced the baseline, at worst resending a state the client knows.
 _RACE_MARGIN = timedelta(minutes=1)

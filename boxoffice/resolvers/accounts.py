@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from boxoffice.auth import service
-from boxoffice.db.models import Role as ModelRole
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import Role
 from boxoffice.schema.types import AuthPayload, Info, PageInfo, UserConnection, UserEdge, UserType
@@ -38,7 +37,7 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
 
 
 async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:
-    user = await info.context.call(service.set_user_role, parse_id(user_id, "user"), ModelRole(role.value))
+    user = await info.context.call(service.set_user_role, parse_id(user_id, "user"), role)
     return UserType.from_model(user)
 
 

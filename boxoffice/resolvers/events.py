@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from boxoffice.auth.permissions import is_admin, manages
-from boxoffice.db.models import EventStatus as ModelEventStatus
 from boxoffice.errors import Forbidden, NotFound
 from boxoffice.events import service
 from boxoffice.resolvers.ids import parse_id
@@ -16,7 +15,7 @@ async def events(info: Info, status: EventStatus | None, first: int, after: str 
     page = await context.call(
         service.list_events,
         await context.viewer(),
-        status=ModelEventStatus(status.value) if status else None,
+        status=status,
         first=first,
         after=after,
         max_page_size=context.settings.max_page_size,

@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from boxoffice.booking.queries import active_bookings_of_user, bookings_by_ids, bookings_of_events
-from boxoffice.booking.service import waitlist_positions
+from boxoffice.booking.queries import (
+    active_bookings_of_user,
+    bookings_by_ids,
+    bookings_of_events,
+    waitlist_positions,
+)
 from boxoffice.db.models import Booking, BookingStatus, Event, User
 from boxoffice.events.queries import events_by_ids
 from boxoffice.users.queries import users_by_ids

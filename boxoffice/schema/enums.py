@@ -1,28 +1,15 @@
-"""The contract's enums, kept apart from the models' so the database can grow values the API does not show."""
+"""The contract's enums, exposed to GraphQL as they are: the very enums the models store and the services use.
+
+`strawberry.enum` registers each class as it is (no copy), so resolvers return the models' values unconverted.
+"""
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
+from boxoffice.db.models import BookingStatus, EventStatus, Role
 
-@strawberry.enum
-class Role(enum.Enum):
-    AUDIENCE = "AUDIENCE"
-    ORGANIZER = "ORGANIZER"
-    ADMIN = "ADMIN"
+for _enum in (Role, EventStatus, BookingStatus):
+    strawberry.enum(_enum)
 
-
-@strawberry.enum
-class EventStatus(enum.Enum):
-    DRAFT = "DRAFT"
-    PUBLISHED = "PUBLISHED"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum
-class BookingStatus(enum.Enum):
-    CONFIRMED = "CONFIRMED"
-    WAITLISTED = "WAITLISTED"
-    CANCELLED = "CANCELLED"
+__all__ = ["BookingStatus", "EventStatus", "Role"]

@@ -24,7 +24,7 @@ from boxoffice.live.snapshots import BookingView, EventState
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingType, EventType, Info
 
-_ACTIVE = {status.value for status in ACTIVE_BOOKING_STATUSES}
+_ACTIVE = frozenset(ACTIVE_BOOKING_STATUSES)
 
 
 class StreamErrorCodes(SchemaExtension):

@@ -26,7 +26,7 @@ class UserType:
 
     @classmethod
     def from_model(cls, user: models.User) -> UserType:
-        return cls(id=strawberry.ID(str(user.id)), email=user.email, name=user.name, role=Role(user.role))
+        return cls(id=strawberry.ID(str(user.id)), email=user.email, name=user.name, role=user.role)
 
 
 async def _user(info: Info, user_id: int) -> UserType:
@@ -62,7 +62,7 @@ class EventType:
             capacity=event.capacity,
             seats_remaining=max(event.seats_remaining, 0),
             waitlist_length=event.waitlist_count,
-            status=EventStatus(event.status),
+            status=event.status,
             organizer_id=event.organizer_id,
         )
 
@@ -80,8 +80,7 @@ class EventType:
         extensions=[requires(ManagesEvent())],
     )
     async def bookings(self, info: Info, status: BookingStatus | None = None) -> list[BookingType]:
-        model_status = models.BookingStatus(status.value) if status else None
-        bookings = await info.context.loaders.event_bookings.load((self.event_id, model_status))
+        bookings = await info.context.loaders.event_bookings.load((self.event_id, status))
         return [BookingType.from_model(booking) for booking in bookings]
 
 
@@ -105,7 +104,7 @@ class BookingType:
             event_id=booking.event_id,
             user_id=booking.user_id,
             quantity=booking.quantity,
-            status=BookingStatus(booking.status),
+            status=booking.status,
             created_at=booking.created_at,
             confirmed_at=booking.confirmed_at,
             cancelled_at=booking.cancelled_at,
@@ -124,7 +123,7 @@ class BookingType:
 
     @strawberry.field(description="1-based place in line right now; null unless WAITLISTED")
     async def waitlist_position(self, info: Info) -> int | None:
-        if self.status != BookingStatus.WAITLISTED:
+        if self.status is not BookingStatus.WAITLISTED:
             return None
         return await info.context.loaders.waitlist_position.load(self.booking_id)
 

@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.passwords import hash_password
-from boxoffice.db.models import Event, EventStatus, Role, User
+from boxoffice.booking.ledger import new_event
+from boxoffice.db.models import EventStatus, Role, User
 from boxoffice.db.transaction import transaction
 
 # Any constant works; it only has to be the same in every process that seeds.
@@ -98,23 +99,21 @@ async def seed_demo(session: AsyncSession, bcrypt_rounds: int = 12) -> SeedResul
         if (await session.execute(select(func.count()).select_from(User))).scalar_one():
             return SeedResult(seeded=False, users=0, events=0)
         users = [
-            User(email=login.email, name=login.name, role=login.role.value, password_hash=password_hash)
+            User(email=login.email, name=login.name, role=login.role, password_hash=password_hash)
             for login, password_hash in zip(DEMO_LOGINS, hashes, strict=True)
         ]
         session.add_all(users)
         await session.flush()
-        organizer = next(user for user in users if user.role == Role.ORGANIZER)
+        organizer = next(user for user in users if user.role is Role.ORGANIZER)
         session.add_all(
-            Event(
+            new_event(
                 organizer_id=organizer.id,
                 title=event.title,
                 description=event.description,
                 venue=event.venue,
                 starts_at=_starts_at(event.days_ahead, now),
                 capacity=event.capacity,
-                seats_remaining=event.capacity,
-                waitlist_count=0,
-                status=EventStatus.PUBLISHED.value,
+                status=EventStatus.PUBLISHED,
             )
             for event in DEMO_EVENTS
         )

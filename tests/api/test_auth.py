@@ -6,8 +6,8 @@ import stat
 
 from boxoffice.auth.tokens import signing_secret
 from boxoffice.config import Settings
-
-from .conftest import PASSWORD, count_rows
+from tests.support.factories import PASSWORD
+from tests.support.tables import count_rows
 
 REGISTER = """
 mutation($email: String!, $password: String!, $name: String!) {
@@ -48,16 +48,16 @@ async def test_duplicate_email_is_a_conflict_whatever_its_case(gql, db) -> None:
     assert await count_rows(db) == before
 
 
-async def test_wrong_password_and_unknown_email_answer_alike(gql, make_account) -> None:
-    user = await make_account()
+async def test_wrong_password_and_unknown_email_answer_alike(gql, make_user) -> None:
+    user = await make_user(password=PASSWORD)
     wrong = await gql(LOGIN, {"email": user.email, "password": "not the password"})
     unknown = await gql(LOGIN, {"email": "nobody@example.com", "password": PASSWORD})
     assert wrong.code == unknown.code == "UNAUTHENTICATED"
     assert wrong.errors[0]["message"] == unknown.errors[0]["message"]
 
 
-async def test_repeated_failures_for_one_email_are_rate_limited(gql, make_account, api_settings) -> None:
-    user = await make_account()
+async def test_repeated_failures_for_one_email_are_rate_limited(gql, make_user, api_settings) -> None:
+    user = await make_user(password=PASSWORD)
     for _ in range(api_settings.login_max_failures):
         assert (await gql(LOGIN, {"email": user.email, "password": "guess guess"})).code == "UNAUTHENTICATED"
     # Even the right password is refused until the window passes.
@@ -66,16 +66,16 @@ async def test_repeated_failures_for_one_email_are_rate_limited(gql, make_accoun
     assert "Too many failed sign-ins" in blocked.errors[0]["message"]
 
 
-async def test_repeated_failures_from_one_client_are_rate_limited(gql, make_account, api_settings) -> None:
-    victim = await make_account()
+async def test_repeated_failures_from_one_client_are_rate_limited(gql, make_user, api_settings) -> None:
+    victim = await make_user(password=PASSWORD)
     for n in range(api_settings.login_max_failures):
         await gql(LOGIN, {"email": f"spray{n}@example.com", "password": "guess guess"})
     # A different email, but the same client address.
     assert (await gql(LOGIN, {"email": victim.email, "password": PASSWORD})).code == "RATE_LIMITED"
 
 
-async def test_success_resets_the_email_count(gql, make_account, api_settings) -> None:
-    user = await make_account()
+async def test_success_resets_the_email_count(gql, make_user, api_settings) -> None:
+    user = await make_user(password=PASSWORD)
     for _ in range(api_settings.login_max_failures - 1):
         await gql(LOGIN, {"email": user.email, "password": "guess guess"})
     assert (await gql(LOGIN, {"email": user.email, "password": PASSWORD})).errors == []

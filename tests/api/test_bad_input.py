@@ -10,8 +10,7 @@ import pytest
 
 from boxoffice.booking.service import book, cancel
 from boxoffice.db.models import Event, EventStatus, Role, User
-
-from .conftest import table_snapshot
+from tests.support.tables import table_snapshot
 
 BAD, NOT_FOUND, CONFLICT, UNAUTH = "BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "UNAUTHENTICATED"
 HUGE = "x" * 20_000

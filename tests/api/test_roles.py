@@ -10,8 +10,7 @@ import pytest
 
 from boxoffice.booking.service import book
 from boxoffice.db.models import Event, EventStatus, Role, User
-
-from .conftest import PASSWORD
+from tests.support.factories import PASSWORD
 
 CALLERS = ["signed_out", "audience", "owner", "other_organizer", "admin"]
 OK, NULL = "ok", "null"
@@ -29,12 +28,12 @@ class World:
 
 
 @pytest.fixture
-async def world(make_account, make_event, token_for, db) -> World:
+async def world(make_user, make_event, token_for, db) -> World:
     users = {
-        "audience": await make_account(Role.AUDIENCE),
-        "owner": await make_account(Role.ORGANIZER),
-        "other_organizer": await make_account(Role.ORGANIZER),
-        "admin": await make_account(Role.ADMIN),
+        "audience": await make_user(Role.AUDIENCE, password=PASSWORD),
+        "owner": await make_user(Role.ORGANIZER, password=PASSWORD),
+        "other_organizer": await make_user(Role.ORGANIZER, password=PASSWORD),
+        "admin": await make_user(Role.ADMIN, password=PASSWORD),
     }
     owner = users["owner"]
     published = await make_event(capacity=5, organizer=owner)

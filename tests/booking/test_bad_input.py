@@ -12,14 +12,9 @@ from boxoffice.booking import service
 from boxoffice.db.models import EventStatus
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict, DomainError, NotFound
-from tests.conftest import EventFactory, UserFactory
-
-
-async def _snapshot(db: Database) -> list[tuple[object, ...]]:
-    async with db.engine.connect() as connection:
-        events = (await connection.execute(text("SELECT * FROM events ORDER BY id"))).all()
-        bookings = (await connection.execute(text("SELECT * FROM bookings ORDER BY id"))).all()
-    return [tuple(row) for row in [*events, *bookings]]
+from boxoffice.events.service import EventChanges, update_event
+from tests.support.factories import EventFactory, UserFactory
+from tests.support.tables import table_snapshot
 
 
 @pytest.fixture
@@ -29,9 +24,9 @@ async def unchanged(db: Database, make_user: UserFactory, make_event: EventFacto
     user = await make_user()
     async with db.sessions() as session:
         booking = await service.book(session, event.id, user.id, 2)
-    before = await _snapshot(db)
+    before = await table_snapshot(db, "events", "bookings")
     yield {"event": event.id, "user": user.id, "booking": booking.id}
-    assert await _snapshot(db) == before
+    assert await table_snapshot(db, "events", "bookings") == before
 
 
 @pytest.mark.parametrize("quantity", [0, 11, -1, 2**31])
@@ -76,23 +71,23 @@ async def test_booking_an_event_that_is_not_open_is_a_conflict(
 ) -> None:
     closed = await make_event(capacity=5, status=status)
     newcomer = await make_user()
-    before = await _snapshot(db)
+    before = await table_snapshot(db, "events", "bookings")
     with pytest.raises(Conflict, match=message):
         await service.book(session, closed.id, newcomer.id, 1)
-    assert await _snapshot(db) == before
+    assert await table_snapshot(db, "events", "bookings") == before
 
 
 @pytest.mark.parametrize("capacity", [0, -5])
 async def test_capacity_below_one_is_bad_user_input(
     session: AsyncSession, unchanged: dict[str, int], capacity: int
 ) -> None:
-    with pytest.raises(BadUserInput, match="capacity must be at least 1"):
-        await service.change_capacity(session, unchanged["event"], capacity)
+    with pytest.raises(BadUserInput, match="capacity must be between 1 and"):
+        await update_event(session, unchanged["event"], EventChanges(capacity=capacity), manager_id=None)
 
 
 async def test_resizing_an_unknown_event_is_not_found(session: AsyncSession, unchanged: dict[str, int]) -> None:
     with pytest.raises(NotFound):
-        await service.change_capacity(session, 424_242, 10)
+        await update_event(session, 424_242, EventChanges(capacity=10), manager_id=None)
 
 
 def test_every_domain_error_carries_a_contract_code() -> None:

@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from boxoffice.booking import service
+from boxoffice.booking import ledger, service
 from boxoffice.booking.invariants import check_invariants
+from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import BookingStatus
 from boxoffice.db.session import Database
 from boxoffice.errors import Conflict, DomainError
-from tests.conftest import EventFactory, make_users
+from tests.support.factories import EventFactory, make_users
 
 RUSH_USERS = 500
 RUSH_CAPACITY = 20
@@ -67,7 +68,7 @@ async def test_500_users_rushing_20_seats_get_exactly_20_confirmed_and_480_in_li
     assert statuses.count(BookingStatus.CONFIRMED) == RUSH_CAPACITY
     assert statuses.count(BookingStatus.WAITLISTED) == RUSH_USERS - RUSH_CAPACITY
     waitlisted = [r.id for r in results if getattr(r, "status", None) == BookingStatus.WAITLISTED]  # type: ignore[attr-defined]
-    positions = await service.waitlist_positions(session, waitlisted)
+    positions = await waitlist_positions(session, waitlisted)
     assert sorted(positions.values()) == list(range(1, RUSH_USERS - RUSH_CAPACITY + 1))
     # Positions follow the order the bookings were made in.
     order = (
@@ -161,14 +162,14 @@ async def _rush_with_pool(db: Database, event_id: int, users: list[int]) -> list
 @pytest.fixture
 def lock_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """The control: no row lock, and a pause between the check and the write so bookers interleave."""
-    monkeypatch.setattr(service, "LOCK_EVENT_SQL", service.LOCK_EVENT_SQL.replace(" FOR UPDATE", ""))
-    original_write = service.write_booking
+    monkeypatch.setattr(ledger, "LOCK_EVENT_SQL", ledger.LOCK_EVENT_SQL.replace(" FOR UPDATE", ""))
+    original_write = ledger.record_booking
 
     async def slow_write(*args: object, **kwargs: object) -> object:
         await asyncio.sleep(0.05)
         return await original_write(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service, "write_booking", slow_write)
+    monkeypatch.setattr(ledger, "record_booking", slow_write)
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.booking import service
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.db.models import Booking, BookingStatus, Event
+from boxoffice.booking.queries import waitlist_positions
+from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus
 from boxoffice.errors import BadUserInput, Conflict
-from tests.conftest import EventFactory, UserFactory
+from boxoffice.events.service import EventChanges, update_event
+from tests.support.factories import EventFactory, UserFactory
 
 
 async def _event_counters(session: AsyncSession, event_id: int) -> tuple[int, int]:
@@ -33,6 +35,17 @@ async def _book_many(session: AsyncSession, make_user: UserFactory, event: Event
     return [await service.book(session, event.id, (await make_user()).id, q) for q in quantities]
 
 
+async def _position(session: AsyncSession, booking_id: int) -> int | None:
+    position = (await waitlist_positions(session, [booking_id])).get(booking_id)
+    await session.commit()
+    return position
+
+
+async def _change_capacity(session: AsyncSession, event: Event, capacity: int) -> Event:
+    """As the event's organizer, through the service `updateEvent` runs."""
+    return await update_event(session, event.id, EventChanges(capacity=capacity), manager_id=event.organizer_id)
+
+
 async def _assert_invariants(session: AsyncSession) -> None:
     report = await check_invariants(session)
     await session.commit()
@@ -46,7 +59,7 @@ async def test_booking_with_free_seats_is_confirmed_and_takes_them(
     booking = await service.book(session, event.id, (await make_user()).id, 3)
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.confirmed_at is not None
-    assert await service.waitlist_position(session, booking.id) is None
+    assert await _position(session, booking.id) is None
     assert await _event_counters(session, event.id) == (7, 0)
     await _assert_invariants(session)
 
@@ -57,7 +70,7 @@ async def test_booking_without_enough_seats_joins_the_end_of_the_waitlist(
     event = await make_event(capacity=2)
     _, first_waiting, second_waiting = await _book_many(session, make_user, event, 2, 1, 1)
     assert first_waiting.status == second_waiting.status == BookingStatus.WAITLISTED
-    assert await service.waitlist_positions(session, [first_waiting.id, second_waiting.id]) == {
+    assert await waitlist_positions(session, [first_waiting.id, second_waiting.id]) == {
         first_waiting.id: 1,
         second_waiting.id: 2,
     }
@@ -73,7 +86,7 @@ async def test_a_newcomer_never_overtakes_someone_waiting_even_when_it_would_fit
     small = await service.book(session, event.id, (await make_user()).id, 1)  # 1 would fit, but someone waits
     assert big_waiting.status == BookingStatus.WAITLISTED
     assert small.status == BookingStatus.WAITLISTED
-    assert await service.waitlist_position(session, small.id) == 2
+    assert await _position(session, small.id) == 2
     assert await _event_counters(session, event.id) == (1, 2)
     await _assert_invariants(session)
 
@@ -137,7 +150,7 @@ async def test_cancel_promotes_from_the_head_while_the_head_fits(
         "WAITLISTED",
         "WAITLISTED",
     ]
-    assert await service.waitlist_positions(session, [w3.id, w4.id]) == {w3.id: 1, w4.id: 2}
+    assert await waitlist_positions(session, [w3.id, w4.id]) == {w3.id: 1, w4.id: 2}
     assert await _event_counters(session, event.id) == (1, 2)
     await _assert_invariants(session)
 
@@ -160,7 +173,7 @@ async def test_leaving_the_waitlist_moves_everyone_behind_up_one_place(
     event = await make_event(capacity=1)
     _, w1, w2, w3, w4 = await _book_many(session, make_user, event, 1, 1, 1, 1, 1)
     await service.cancel(session, w2.id)
-    assert await service.waitlist_positions(session, [w1.id, w2.id, w3.id, w4.id]) == {w1.id: 1, w3.id: 2, w4.id: 3}
+    assert await waitlist_positions(session, [w1.id, w2.id, w3.id, w4.id]) == {w1.id: 1, w3.id: 2, w4.id: 3}
     assert await _event_counters(session, event.id) == (0, 3)
     await _assert_invariants(session)
 
@@ -170,10 +183,9 @@ async def test_raising_capacity_promotes_from_the_waitlist(
 ) -> None:
     event = await make_event(capacity=2)
     _, w1, w2, w3 = await _book_many(session, make_user, event, 2, 2, 1, 2)
-    promotion = await service.change_capacity(session, event.id, 6)  # 4 new seats: w1 + w2 = 3, w3 needs 2 more
-    assert promotion.booking_ids == [w1.id, w2.id]
-    assert await _status(session, w3.id) == "WAITLISTED"
-    assert await service.waitlist_position(session, w3.id) == 1
+    await _change_capacity(session, event, 6)  # 4 new seats: w1 + w2 = 3, w3 needs 2 more
+    assert [await _status(session, b.id) for b in (w1, w2, w3)] == ["CONFIRMED", "CONFIRMED", "WAITLISTED"]
+    assert await _position(session, w3.id) == 1
     assert await _event_counters(session, event.id) == (1, 1)
     await _assert_invariants(session)
 
@@ -183,7 +195,7 @@ async def test_lowering_capacity_to_the_confirmed_seats_is_allowed(
 ) -> None:
     event = await make_event(capacity=10)
     await _book_many(session, make_user, event, 4)
-    await service.change_capacity(session, event.id, 4)
+    await _change_capacity(session, event, 4)
     assert await _event_counters(session, event.id) == (0, 0)
     await _assert_invariants(session)
 
@@ -194,10 +206,20 @@ async def test_lowering_capacity_below_the_confirmed_seats_is_refused(
     event = await make_event(capacity=10)
     await _book_many(session, make_user, event, 4)
     with pytest.raises(BadUserInput, match="4 seats are already confirmed"):
-        await service.change_capacity(session, event.id, 3)
+        await _change_capacity(session, event, 3)
     capacity = (await session.execute(text("SELECT capacity FROM events WHERE id = :id"), {"id": event.id})).scalar()
     assert capacity == 10
     assert await _event_counters(session, event.id) == (6, 0)
+
+
+async def test_the_capacity_of_a_cancelled_event_can_no_longer_change(
+    session: AsyncSession, make_event: EventFactory
+) -> None:
+    event = await make_event(capacity=10, status=EventStatus.CANCELLED)
+    with pytest.raises(Conflict, match="cancelled"):
+        await _change_capacity(session, event, 20)
+    capacity = (await session.execute(text("SELECT capacity FROM events WHERE id = :id"), {"id": event.id})).scalar()
+    assert capacity == 10
 
 
 async def test_cancelling_twice_is_a_conflict(

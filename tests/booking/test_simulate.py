@@ -9,13 +9,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.service import book, waitlist_positions
+from boxoffice.booking.queries import waitlist_positions
+from boxoffice.booking.service import book
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.booking.synthetic import purge_synthetic_users
 from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus, User
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict, NotFound
-from tests.conftest import EventFactory, UserFactory, make_users
+from tests.support.factories import EventFactory, UserFactory, make_users
 
 MAX_USERS = 20_000
 

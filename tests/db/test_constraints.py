@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from boxoffice.booking import service
 from boxoffice.db.session import Database
-from tests.conftest import EventFactory, UserFactory
+from tests.support.factories import EventFactory, UserFactory
 
 
 async def _refused(db: Database, sql: str, constraint: str, **params: object) -> None:

@@ -11,7 +11,7 @@ import psutil
 
 from boxoffice.config import Settings
 from boxoffice.db.session import resolve_database_url
-from tests.servers import postgres_processes
+from tests.support.servers import postgres_processes
 
 # A process that takes a handle on the embedded server, runs one statement and reports the server's pid.
 _CLIENT = textwrap.dedent(

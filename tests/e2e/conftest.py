@@ -10,9 +10,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, async_playwright, expect
 
-from tests.servers import ServeProcess
-
-from .support import GraphQL
+from tests.support.graphql import GraphQL
+from tests.support.servers import ServeProcess
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from .support import DEMO_PASSWORDS, GraphQL, new_page, screenshot, sign_in_with_demo_button
+from tests.support.demo import demo_password
+from tests.support.graphql import GraphQL
+
+from .browser import new_page, screenshot, sign_in_with_demo_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -24,7 +27,7 @@ async def published_event(organizer: GraphQL, title: str, capacity: int) -> str:
 
 
 async def test_admin_runs_a_simulation_and_sees_the_report(browser: Browser, base_url: str, api: GraphQL) -> None:
-    organizer = await api.login("organizer@example.com", DEMO_PASSWORDS["organizer@example.com"])
+    organizer = await api.login("organizer@example.com", demo_password("organizer@example.com"))
     title = "Simulation Arena"
     event_id = await published_event(organizer, title, CAPACITY)
 

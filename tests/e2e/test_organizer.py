@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.async_api import Browser, expect
 
-from .support import new_page, screenshot, sign_in_with_demo_button
+from .browser import new_page, screenshot, sign_in_with_demo_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -6,23 +6,17 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from .support import (
-    DEMO_PASSWORDS,
-    VIEWPORTS,
-    GraphQL,
-    GraphQLFailure,
-    ViewportSize,
-    new_page,
-    screenshot,
-    sign_in_with_demo_button,
-)
+from tests.support.demo import demo_password
+from tests.support.graphql import GraphQL, GraphQLError
+
+from .browser import VIEWPORTS, ViewportSize, new_page, screenshot, sign_in_with_demo_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def give_admin_some_bookings(api: GraphQL) -> None:
     """One confirmed and one waitlisted booking, so "My bookings" has something to show."""
-    admin = await api.login("admin@example.com", DEMO_PASSWORDS["admin@example.com"])
+    admin = await api.login("admin@example.com", demo_password("admin@example.com"))
     created = await admin(
         """mutation($input: EventInput!) { createEvent(input: $input) { id } }""",
         {
@@ -42,7 +36,7 @@ async def give_admin_some_bookings(api: GraphQL) -> None:
     biggest = max(await api.published_events(), key=lambda event: event["capacity"])
     try:
         await admin.book(biggest["id"], 2)
-    except GraphQLFailure:
+    except GraphQLError:
         pass  # already booked by an earlier run against the same server
 
 

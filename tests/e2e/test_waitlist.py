@@ -7,7 +7,10 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
-from .support import DEMO_PASSWORDS, GraphQL, new_page, screenshot, sign_in_with_demo_button
+from tests.support.demo import demo_password
+from tests.support.graphql import GraphQL
+
+from .browser import new_page, screenshot, sign_in_with_demo_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -69,7 +72,7 @@ async def test_waitlisted_friend_moves_up_and_is_promoted_live(
     await screenshot(bob, "event-promoted-desktop")
 
     # The server agrees with what Bob sees.
-    bob_api = await api.login("bob@example.com", DEMO_PASSWORDS["bob@example.com"])
+    bob_api = await api.login("bob@example.com", demo_password("bob@example.com"))
     mine = await bob_api("{ myBookings { status event { id } } }")
     assert {"status": "CONFIRMED", "event": {"id": small_event["id"]}} in mine["myBookings"]
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -22,7 +21,8 @@ from boxoffice.config import Settings
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.live import LiveConfig, LiveHub
-from tests.servers import free_port
+from tests.support.graphql import GraphQL
+from tests.support.servers import free_port
 
 # Short, so the slow-client test does not wait long for its drop.
 TEST_LIVE_CONFIG = LiveConfig(send_timeout=1.5, feed_linger=0.5)
@@ -39,8 +39,8 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
     @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/graphql"
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def hub(self) -> LiveHub:
@@ -51,13 +51,8 @@ class Server:
         return codec.issue(user.id).token
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with httpx.AsyncClient(timeout=60) as http:
-            sent = {"query": query, "variables": variables or {}}
-            response = await http.post(self.http_url, json=sent, headers=headers)
-        body = response.json()
-        assert not body.get("errors"), body
-        return body["data"]
+        """`data`; any GraphQL error fails the test (GraphQLError)."""
+        return await GraphQL(self.base_url, token)(query, variables)
 
 
 @contextlib.asynccontextmanager
@@ -84,11 +79,6 @@ async def running_server(settings: Settings, database: Database) -> AsyncIterato
 async def server(api_settings: Settings, db: Database) -> AsyncIterator[Server]:
     async with running_server(api_settings, db) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def api_settings(test_settings: Settings) -> Settings:
-    return test_settings.model_copy(update={"bcrypt_rounds": 4})
 
 
 class Subscription:

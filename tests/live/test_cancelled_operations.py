@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.conftest import EventFactory, UserFactory
 from tests.live.conftest import EVENT_UPDATES, Server, open_subscription
+from tests.support.factories import EventFactory, UserFactory
 
 
 async def test_subscriptions_completed_mid_read_leave_the_connection_usable(

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from websockets.asyncio.client import connect
 
 from boxoffice.db.session import Database
-from tests.conftest import EventFactory
 from tests.live.conftest import Server, Subscribe, open_subscription, wait_until
+from tests.support.factories import EventFactory
 
 # ~125 kB per push: a stalled reader fills the socket buffers within seconds instead of minutes.
 _ALIASES = " ".join(f"d{n}: description" for n in range(25))

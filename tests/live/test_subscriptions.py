@@ -11,7 +11,6 @@ from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.config import Settings
 from boxoffice.db.models import EventStatus, Role
 from boxoffice.db.session import Database
-from tests.conftest import EventFactory, UserFactory
 from tests.live.conftest import (
     EVENT_UPDATES,
     MY_BOOKING_UPDATES,
@@ -20,6 +19,7 @@ from tests.live.conftest import (
     running_server,
     wait_until,
 )
+from tests.support.factories import EventFactory, UserFactory
 
 BOOK = "mutation ($id: ID!) { bookEvent(eventId: $id) { id status waitlistPosition } }"
 CANCEL = "mutation ($id: ID!) { cancelBooking(id: $id) { id status } }"

@@ -14,12 +14,13 @@ from boxoffice.booking.invariants import check_invariants
 from boxoffice.db.models import Event, User
 from boxoffice.db.session import Database
 from boxoffice.seed.demo import SMALL_EVENT_TITLE
-from tests.serve.conftest import TEST_BCRYPT_ROUNDS
-from tests.servers import boxoffice_command
+from tests.support.demo import demo_password
+from tests.support.factories import TEST_BCRYPT_ROUNDS
+from tests.support.servers import boxoffice_command
 
 
 async def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "BOXOFFICE_BCRYPT_ROUNDS": TEST_BCRYPT_ROUNDS}
+    env = {**os.environ, "DATABASE_URL": database_url, "BOXOFFICE_BCRYPT_ROUNDS": str(TEST_BCRYPT_ROUNDS)}
     return await asyncio.to_thread(
         subprocess.run, [*boxoffice_command(), *args], env=env, capture_output=True, text=True, timeout=120
     )
@@ -31,7 +32,7 @@ async def test_seed_simulate_and_purge_from_the_shell(db: Database, session: Asy
 
     seeded = await run_cli(database_url, "seed")
     assert seeded.returncode == 0, seeded.stderr
-    assert "admin@example.com" in seeded.stdout and "organizer123" in seeded.stdout
+    assert "admin@example.com" in seeded.stdout and demo_password("organizer@example.com") in seeded.stdout
     again = await run_cli(database_url, "seed")
     assert again.returncode == 0 and "not seeded, the database already has users" in again.stdout
     assert (await session.execute(select(func.count()).select_from(User))).scalar_one() == 4

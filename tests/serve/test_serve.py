@@ -6,15 +6,10 @@ from typing import Any
 
 import httpx
 
-from tests.serve.conftest import BOOK, REGISTER, graphql, login
-from tests.servers import postgres_processes
+from boxoffice.seed.demo import DEMO_LOGINS
+from tests.support.graphql import BOOK, REGISTER, graphql, login
+from tests.support.servers import postgres_processes
 
-DEMO_LOGINS = {
-    "admin@example.com": ("admin123", "ADMIN"),
-    "organizer@example.com": ("organizer123", "ORGANIZER"),
-    "alice@example.com": ("alice123", "AUDIENCE"),
-    "bob@example.com": ("bob123", "AUDIENCE"),
-}
 EVENTS = "{ events(first: 50) { edges { node { id title capacity seatsRemaining waitlistLength status } } } }"
 
 
@@ -25,10 +20,10 @@ async def test_serve_seeds_the_demo_serves_it_and_stops_cleanly_on_ctrl_c(serve:
 
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         tokens = {}
-        for email, (password, role) in DEMO_LOGINS.items():
-            token, user = await login(client, email, password)
-            assert (user["email"], user["role"]) == (email, role)
-            tokens[email] = token
+        for demo in DEMO_LOGINS:
+            token, user = await login(client, demo.email, demo.password)
+            assert (user["email"], user["role"]) == (demo.email, demo.role.value)
+            tokens[demo.email] = token
 
         events = [edge["node"] for edge in (await graphql(client, EVENTS))["events"]["edges"]]
         assert len(events) >= 3 and all(event["status"] == "PUBLISHED" for event in events)

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.app import create_app
-from boxoffice.auth.passwords import hash_password
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.service import waitlist_positions
-from boxoffice.config import Settings
+from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import Booking, BookingStatus, Role, User
-from boxoffice.db.session import Database
-from tests.conftest import EventFactory
-from tests.serve.conftest import GraphQLError, graphql, login
+from tests.support.factories import EventFactory, UserFactory
+from tests.support.graphql import GraphQLError, graphql
 
-ROUNDS = 4
-PASSWORD = "simulation password"
 SIMULATE = """
 mutation($id: ID!, $n: Int!) {
   simulateBookings(eventId: $id, users: $n) {
@@ -30,25 +24,17 @@ mutation($id: ID!, $n: Int!) {
 """
 
 
+TokenOf = Callable[[Role], Awaitable[str]]
+
+
 @pytest.fixture
-async def client(test_settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(test_settings.model_copy(update={"bcrypt_rounds": ROUNDS}), database=db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=120) as http:
-        yield http
+def token_of(make_user: UserFactory, token_for: Callable[[User], str]) -> TokenOf:
+    """A token for a new user with this role."""
 
+    async def token(role: Role) -> str:
+        return token_for(await make_user(role))
 
-async def _user_token(db: Database, client: httpx.AsyncClient, role: Role) -> str:
-    email = f"{role.value.lower()}@simulate.example.com"
-    async with db.sessions() as session, session.begin():
-        session.add(
-            User(
-                email=email,
-                name=role.value.title(),
-                role=role.value,
-                password_hash=await hash_password(PASSWORD, ROUNDS),
-            )
-        )
-    return (await login(client, email, PASSWORD))[0]
+    return token
 
 
 async def _synthetic_count(session: AsyncSession) -> int:
@@ -56,10 +42,10 @@ async def _synthetic_count(session: AsyncSession) -> int:
 
 
 async def test_admin_simulates_a_thousand_bookers_on_ten_seats(
-    db: Database, session: AsyncSession, client: httpx.AsyncClient, make_event: EventFactory
+    token_of: TokenOf, session: AsyncSession, client: httpx.AsyncClient, make_event: EventFactory
 ) -> None:
     event = await make_event(capacity=10)
-    admin = await _user_token(db, client, Role.ADMIN)
+    admin = await token_of(Role.ADMIN)
 
     report = (await graphql(client, SIMULATE, {"id": str(event.id), "n": 1_000}, admin))["simulateBookings"]
 
@@ -80,10 +66,10 @@ async def test_admin_simulates_a_thousand_bookers_on_ten_seats(
 
 @pytest.mark.parametrize("role", [Role.ORGANIZER, Role.AUDIENCE])
 async def test_only_an_admin_may_simulate(
-    db: Database, session: AsyncSession, client: httpx.AsyncClient, make_event: EventFactory, role: Role
+    token_of: TokenOf, session: AsyncSession, client: httpx.AsyncClient, make_event: EventFactory, role: Role
 ) -> None:
     event = await make_event(capacity=10)
-    token = await _user_token(db, client, role)
+    token = await token_of(role)
     with pytest.raises(GraphQLError) as refused:
         await graphql(client, SIMULATE, {"id": str(event.id), "n": 5}, token)
     assert refused.value.codes == ["FORBIDDEN"]
@@ -102,9 +88,9 @@ async def test_signed_out_simulation_is_unauthenticated(
 
 @pytest.mark.parametrize(("event_id", "users", "code"), [("1", 0, "BAD_USER_INPUT"), ("999999", 5, "NOT_FOUND")])
 async def test_bad_simulations_write_nothing(
-    db: Database, session: AsyncSession, client: httpx.AsyncClient, event_id: str, users: int, code: str
+    token_of: TokenOf, session: AsyncSession, client: httpx.AsyncClient, event_id: str, users: int, code: str
 ) -> None:
-    admin = await _user_token(db, client, Role.ADMIN)
+    admin = await token_of(Role.ADMIN)
     with pytest.raises(GraphQLError) as refused:
         await graphql(client, SIMULATE, {"id": event_id, "n": users}, admin)
     assert refused.value.codes == [code]

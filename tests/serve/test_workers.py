@@ -12,8 +12,9 @@ import psutil
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.config import Settings
 from boxoffice.db.session import Database
-from tests.serve.conftest import BOOK, REGISTER, graphql, login
-from tests.servers import postgres_processes
+from tests.support.demo import demo_password
+from tests.support.graphql import BOOK, REGISTER, graphql, login
+from tests.support.servers import postgres_processes
 
 FANS = 200
 CAPACITY = 20
@@ -39,7 +40,7 @@ async def test_two_workers_never_oversell_a_rush(serve: Any) -> None:
     # Many connections at once, so the kernel spreads them over both workers' accept queues.
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=120, limits=limits) as client:
-        organizer, _ = await login(client, "organizer@example.com", "organizer123")
+        organizer, _ = await login(client, "organizer@example.com", demo_password("organizer@example.com"))
         starts = (datetime.now(UTC) + timedelta(days=10)).isoformat()
         event_input = {"title": "Rush", "venue": "Hall", "startsAt": starts, "capacity": CAPACITY}
         event_id = (await graphql(client, CREATE, {"input": event_input}, organizer))["createEvent"]["id"]
@@ -54,7 +55,7 @@ async def test_two_workers_never_oversell_a_rush(serve: Any) -> None:
         positions = sorted(b["bookEvent"]["waitlistPosition"] for b in bookings if b["bookEvent"]["waitlistPosition"])
         assert positions == list(range(1, FANS - CAPACITY + 1))
 
-        admin, _ = await login(client, "admin@example.com", "admin123")
+        admin, _ = await login(client, "admin@example.com", demo_password("admin@example.com"))
         event = (await graphql(client, CONFIRMED, {"id": event_id}, admin))["event"]
         assert event["seatsRemaining"] == 0 and event["waitlistLength"] == FANS - CAPACITY
         assert sum(booking["quantity"] for booking in event["bookings"]) == CAPACITY
