@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from boxoffice.db.models import Role
-from tests.api.conftest import PASSWORD, Reply, table_snapshot
+from tests.support.factories import PASSWORD
+from tests.support.graphql import Reply
+from tests.support.tables import table_snapshot
 
 NUL = "a\u0000b"
 SURROGATE = "a\ud800b"

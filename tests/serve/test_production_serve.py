@@ -13,12 +13,12 @@ import httpx
 
 from boxoffice.app import create_app
 from boxoffice.db.session import Database
-from tests.conftest import UserFactory
-from tests.serve.conftest import LOGIN, TEST_BCRYPT_ROUNDS, GraphQLError, graphql, login
-from tests.servers import ServeProcess, boxoffice_command
+from tests.support.factories import TEST_BCRYPT_ROUNDS, UserFactory
+from tests.support.graphql import LOGIN, GraphQLError, graphql, login
+from tests.support.servers import ServeProcess, boxoffice_command
 
 STRONG = "k3P9wq-Zr7vN2xLm8sT4yB6cD1fG5hJ0uE_aQ"
-PRODUCTION = {"BOXOFFICE_ENVIRONMENT": "production", "BOXOFFICE_BCRYPT_ROUNDS": TEST_BCRYPT_ROUNDS}
+PRODUCTION = {"BOXOFFICE_ENVIRONMENT": "production", "BOXOFFICE_BCRYPT_ROUNDS": str(TEST_BCRYPT_ROUNDS)}
 
 
 def test_production_serve_refuses_a_weak_secret_and_says_how_to_generate_one(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ async def test_production_serve_seeds_no_demo_logins_and_says_how_to_create_an_a
 
 
 def _create_admin(database_url: str, password: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "BOXOFFICE_BCRYPT_ROUNDS": TEST_BCRYPT_ROUNDS}
+    env = {**os.environ, "DATABASE_URL": database_url, "BOXOFFICE_BCRYPT_ROUNDS": str(TEST_BCRYPT_ROUNDS)}
     return subprocess.run(
         [*boxoffice_command(), "create-admin", *args],
         input=f"{password}\n",
