@@ -17,7 +17,8 @@ from boxoffice.api.context import make_context_getter
 from boxoffice.api.headers import SecurityHeaders
 from boxoffice.api.limits import BodySizeLimit
 from boxoffice.api.router import BoxofficeGraphQLRouter
-from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.passwords import limit_concurrent_hashing
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.tokens = TokenCodec.from_settings(settings)
-    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    app.state.auth_throttle = AuthThrottle.from_settings(settings)
+    limit_concurrent_hashing(settings.hash_concurrency)
     # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).
     app.state.live_hub = LiveHub()
 

@@ -79,8 +79,17 @@ class Settings(BaseSettings):
     simulate_max_users: int = Field(default=20_000, ge=1)
     # Off: simulated (synthetic) bookings commit without waiting for the WAL flush; see booking/simulate.py.
     simulate_durable_commits: bool = False
+    # Failed sign-ins (auth/throttle.py): per (email, client) pair, per client across emails (higher), and per
+    # email from anywhere (past it, one attempt per interval), all over one window.
     login_max_failures: int = Field(default=5, ge=1)
+    login_client_max_failures: int = Field(default=30, ge=1)
+    login_email_max_failures: int = Field(default=20, ge=1)
+    login_email_interval_seconds: float = Field(default=10.0, gt=0)
     login_window_seconds: int = Field(default=300, ge=1)
+    register_max_per_client: int = Field(default=20, ge=1)
+    register_window_seconds: int = Field(default=3600, ge=1)
+    # Password hashes computed at once per process (each in a thread); more wait their turn.
+    hash_concurrency: int = Field(default=4, ge=1)
     max_query_depth: int = Field(default=10, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2_000, ge=50)

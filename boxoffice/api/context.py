@@ -14,7 +14,7 @@ from strawberry.fastapi import BaseContext
 
 from boxoffice.auth.permissions import is_admin
 from boxoffice.auth.service import load_user
-from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
 from boxoffice.config import Settings
 from boxoffice.db.models import User
@@ -37,7 +37,7 @@ class Context(BaseContext):
         database: Database,
         settings: Settings,
         tokens: TokenCodec,
-        throttle: LoginThrottle,
+        throttle: AuthThrottle,
         session: AsyncSession,
         connection: HTTPConnection,
     ) -> None:
@@ -137,7 +137,7 @@ def make_context_getter(
                 database=database,
                 settings=app_state.settings,
                 tokens=app_state.tokens,
-                throttle=app_state.login_throttle,
+                throttle=app_state.auth_throttle,
                 session=session,
                 connection=connection,
             )

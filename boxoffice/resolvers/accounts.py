@@ -17,7 +17,13 @@ async def me(info: Info) -> UserType | None:
 async def register(info: Info, email: str, password: str, name: str) -> AuthPayload:
     context = info.context
     registration = service.Registration(email=email, password=password, name=name)
-    user = await context.call(service.register, registration, bcrypt_rounds=context.settings.bcrypt_rounds)
+    user = await context.call(
+        service.register,
+        registration,
+        bcrypt_rounds=context.settings.bcrypt_rounds,
+        throttle=context.throttle,
+        client=context.client_address,
+    )
     issued = context.tokens.issue(user.id)
     return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
 
