@@ -122,6 +122,22 @@ def service_booker(db: Database, event_id: int) -> Callable[[int], Awaitable[Non
     return service_booking
 
 
+async def reference_pool(db: Database, size: int) -> asyncpg.Pool:
+    """A raw asyncpg pool on the same database as `db`, for the reference booking."""
+    dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return await asyncpg.create_pool(dsn, min_size=size, max_size=size)
+
+
+def reference_booker(pool: asyncpg.Pool, event_id: int) -> Callable[[int], Awaitable[None]]:
+    """The reference path: the same decision in one statement, in autocommit, on a raw pooled connection."""
+
+    async def reference_booking(user_id: int) -> None:
+        async with pool.acquire() as connection:
+            await connection.fetchval(REFERENCE_BOOKING_SQL, event_id, user_id, 1)
+
+    return reference_booking
+
+
 async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> dict[str, float | int | bool]:
     data_dir = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
     settings = Settings(data_dir=data_dir, pool_size=concurrency, pool_max_overflow=0)
@@ -131,12 +147,8 @@ async def bench(bookers: int, capacity: int, concurrency: int, rounds: int) -> d
         (service_event, reference_event), users = await _setup(db, bookers, capacity)
 
         service_booking = service_booker(db, service_event)
-        asyncpg_dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        pool = await asyncpg.create_pool(asyncpg_dsn, min_size=concurrency, max_size=concurrency)
-
-        async def reference_booking(user_id: int) -> None:
-            async with pool.acquire() as connection:
-                await connection.fetchval(REFERENCE_BOOKING_SQL, reference_event, user_id, 1)
+        pool = await reference_pool(db, concurrency)
+        reference_booking = reference_booker(pool, reference_event)
 
         # Warm both paths (connections, prepared statements) on a throwaway share of the users.
         warm = concurrency * 2

@@ -1,8 +1,8 @@
 """Benchmark: Boxoffice as clients see it, a real `boxoffice serve` under HTTP (wrk) and WebSocket load.
 
-    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 10 minutes)
+    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 7 minutes)
     python bench/http_load.py --quick           # a small smoke run (about 2 minutes)
-    python bench/http_load.py --ref /work/ref   # the same against another checkout, rounds alternating
+    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (~15 min)
     python bench/http_load.py --only read_event,book_4 --workers 1 --rounds 1
 
 Needs `wrk` (`apt-get install -y wrk`). One embedded PostgreSQL is started in a temporary directory; each
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import secrets
@@ -35,14 +36,21 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import httpx
-from booking_engine import create_events, create_users, run_bookers, service_booker
+from booking_engine import (
+    create_events,
+    create_users,
+    reference_booker,
+    reference_pool,
+    run_bookers,
+    service_booker,
+)
 from event_loop import event_loop_runner
 from live_load import Audience, Subscriber
 from servers import Checkout, Server
@@ -69,6 +77,10 @@ MIXED_BOOKERS_PER_THREAD = 2_000
 SUBSCRIBE_WITHIN = 60.0
 SETTLE_WITHIN = 60.0
 UNSUBSCRIBED_PAUSE = 3.0
+# Idle means the servers together used under 5% of a core over a quarter of a second.
+QUIESCE_STEP = 0.25
+QUIESCE_CPU_SHARE = 0.05
+QUIESCE_WITHIN = 60.0
 
 
 def log(message: str) -> None:
@@ -281,11 +293,24 @@ class Bench:
             plans.append(lines)
         return plans
 
+    async def quiesce(self) -> None:
+        """Wait (up to QUIESCE_WITHIN) until no server is still working off requests of an earlier run: wrk
+        stops with requests in flight, and they must not land on the next measurement, maybe another target's."""
+        deadline = time.monotonic() + QUIESCE_WITHIN
+        servers = [target.server for target in self.targets if target.server is not None]
+        while time.monotonic() < deadline:
+            before = sum(server.cpu_seconds() for server in servers)
+            await asyncio.sleep(QUIESCE_STEP)
+            if sum(server.cpu_seconds() for server in servers) - before < QUIESCE_CPU_SHARE * QUIESCE_STEP:
+                return
+        log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
+
     async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[Any, float]:
-        """One wrk run on fresh plans; the result and the server's CPU seconds meanwhile."""
+        """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
         write_plan(prefix, await self.plans(target, workload, threads))
+        await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
         result = await asyncio.to_thread(
@@ -326,19 +351,28 @@ class Bench:
     # --- the engine alone ------------------------------------------------------------------------------
 
     async def measure_engine(self, target: Target) -> dict[str, Any]:
-        """The booking service in this process, on the target's database: the ceiling the API is held to."""
+        """The booking service in this process on the target's database, the ceiling the API is held to; and
+        booking_engine's one-statement reference booking, the most PostgreSQL does for the same decision."""
         settings = Settings(database_url=target.database_url, pool_size=ENGINE_CONCURRENCY, pool_max_overflow=0)
         database = Database(settings)
+        pool = await reference_pool(database, ENGINE_CONCURRENCY)
         try:
-            book_one = service_booker(database, await target.hot_event(self.options.hot_capacity))
-            users = target.seeded().user_ids
-            warm = 4 * ENGINE_CONCURRENCY
-            await run_bookers(ENGINE_CONCURRENCY, users[:warm], book_one)
-            measured = users[warm : warm + self.options.engine_bookings]
-            seconds = await run_bookers(ENGINE_CONCURRENCY, measured, book_one)
+            capacity = self.options.hot_capacity
+            service = await self.booking_rate(target, service_booker(database, await target.hot_event(capacity)))
+            reference = await self.booking_rate(target, reference_booker(pool, await target.hot_event(capacity)))
         finally:
+            await pool.close()
             await database.close()
-        return {"bookings_per_s": round(len(measured) / seconds, 1), "bookings": len(measured)}
+        return {"bookings_per_s": service, "reference_bookings_per_s": reference}
+
+    async def booking_rate(self, target: Target, book_one: Callable[[int], Awaitable[None]]) -> float:
+        """Bookings/s of --engine-bookings distinct users through `book_one`, after a few to warm up."""
+        users = target.seeded().user_ids
+        warm = 4 * ENGINE_CONCURRENCY
+        await run_bookers(ENGINE_CONCURRENCY, users[:warm], book_one)
+        measured = users[warm : warm + self.options.engine_bookings]
+        seconds = await run_bookers(ENGINE_CONCURRENCY, measured, book_one)
+        return round(len(measured) / seconds, 1)
 
     # --- live updates ---------------------------------------------------------------------------------
 
@@ -422,47 +456,67 @@ class Bench:
             await asyncio.sleep(0.2)
 
     async def measure_live(self, target: Target) -> dict[str, Any]:
-        server, seed = target.running(), target.seeded()
-        options = self.options
+        """The simulation alone, then the same on another event with the subscribers watching it."""
+        server, seed, options = target.running(), target.seeded(), self.options
         signed_in = options.subscribers // 2
         async with httpx.AsyncClient(base_url=server.base_url, timeout=options.live_timeout) as http:
             without = await self.simulate(http, seed.admin_token, await target.hot_event(options.hot_capacity))
             log(f"  {options.bookers} bookers without subscribers: {without.get('seconds')} s")
             event_id = await target.hot_event(options.hot_capacity)
+            # The signed-in subscribers hold a booking on the event, so their myBooking has something to show.
             await self.book_over_http(http, event_id, seed.tokens[:signed_in])
-            rss_start = server.rss_bytes()
-            audience = Audience.open(
-                server.base_url.replace("http://", "ws://") + "/graphql",
-                event_id,
-                [Subscriber(token, user) for user, token in zip(seed.user_ids[:signed_in], seed.tokens, strict=False)]
-                + [Subscriber() for _ in range(options.subscribers - signed_in)],
-            )
-            try:
-                no_first = await audience.first_snapshots(SUBSCRIBE_WITHIN)
-                rss_subscribed = server.rss_bytes()
-                log(f"  {options.subscribers} subscribed ({no_first} without a first snapshot); simulating")
-                with_subscribers = await self.simulate(http, seed.admin_token, event_id)
-                log(f"  {options.bookers} bookers with subscribers: {with_subscribers.get('seconds')} s")
-                settled_s, on_final = await self.settle(target, audience, event_id)
-                rss_after = server.rss_bytes()
-                failed = audience.failed()
-                messages = audience.messages()
-            finally:
-                await audience.close()
-            await asyncio.sleep(UNSUBSCRIBED_PAUSE)
-            rss_unsubscribed = server.rss_bytes()
-        seconds, quiet = with_subscribers.get("seconds"), without.get("seconds")
-        mb = 1 / 2**20
+            subscribers = [
+                Subscriber(token, user)
+                for user, token in zip(seed.user_ids[:signed_in], seed.tokens[:signed_in], strict=True)
+            ] + [Subscriber() for _ in range(options.subscribers - signed_in)]
+            figures = await self.simulate_watched(target, http, event_id, subscribers)
+        seconds, quiet = figures["sim_s_with"], without.get("seconds")
         return {
             "subscribers": options.subscribers,
             "bookers": options.bookers,
             "sim_s_without": quiet,
-            "sim_s_with": seconds,
             "slowdown": round(seconds / quiet, 2) if seconds and quiet else None,
+            **figures,
+        }
+
+    async def simulate_watched(
+        self, target: Target, http: httpx.AsyncClient, event_id: int, subscribers: list[Subscriber]
+    ) -> dict[str, Any]:
+        """Subscribe, simulate, wait for everyone to reach the final state, unsubscribe; RSS at each step.
+
+        A simulation that times out leaves the server busy: it is stopped (the next phase starts it again)."""
+        server, mb = target.running(), 1 / 2**20
+        rss_start = server.rss_bytes()
+        audience = Audience.open(server.base_url.replace("http://", "ws://") + "/graphql", event_id, subscribers)
+        try:
+            no_first = await audience.first_snapshots(SUBSCRIBE_WITHIN)
+            rss_subscribed = server.rss_bytes()
+            log(f"  {len(subscribers)} subscribed ({no_first} without a first snapshot); simulating")
+            cpu_before = time.process_time()
+            watched = await self.simulate(http, target.seeded().admin_token, event_id)
+            client_cpu = time.process_time() - cpu_before
+            seconds = watched.get("seconds")
+            log(f"  {self.options.bookers} bookers with subscribers: {seconds or 'timed out'} s")
+            settled_s, on_final = await self.settle(target, audience, event_id) if seconds else (None, None)
+            rss_after = server.rss_bytes()
+            failed, messages = audience.failed(), audience.messages()
+        finally:
+            await audience.close()
+        if seconds is None:
+            log(f"  stopping {target.label}'s server, still busy with the simulation")
+            server.stop()
+            target.server = None
+            rss_unsubscribed = None
+        else:
+            await asyncio.sleep(UNSUBSCRIBED_PAUSE)
+            rss_unsubscribed = round(server.rss_bytes() * mb, 1)
+        return {
+            "sim_s_with": seconds,
+            "client_cpu_share": round(client_cpu / seconds, 2) if seconds else None,
             "rss_mb_start": round(rss_start * mb, 1),
             "rss_mb_subscribed": round(rss_subscribed * mb, 1),
             "rss_mb_after": round(rss_after * mb, 1),
-            "rss_mb_unsubscribed": round(rss_unsubscribed * mb, 1),
+            "rss_mb_unsubscribed": rss_unsubscribed,
             "rss_mb_growth": round((rss_after - rss_start) * mb, 1),
             "settle_s": settled_s,
             "on_final_state": on_final,
@@ -480,6 +534,7 @@ class Bench:
 
     async def measure(self, target: Target, key: str, run: Callable[[], Any]) -> None:
         log(f"{target.label}: {key}")
+        await self.quiesce()
         figures = await run()
         self.record(target, key, figures)
         shown = {k: v for k, v in figures.items() if k != "error_sample" and v not in (None, "", 0)}
@@ -567,15 +622,18 @@ def engine_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str
     engine = medians.get(labels[-1], {}).get("engine")
     if not engine:
         return []
-    rate = engine["bookings_per_s"]
-    lines = [f"engine alone (booking service, {ENGINE_CONCURRENCY} bookers, this process): {rate:,.1f} bookings/s"]
+    rate, best = engine["bookings_per_s"], engine.get("reference_bookings_per_s")
+    lines = [
+        f"engine alone (booking service, {ENGINE_CONCURRENCY} bookers, this process): {rate:,.1f} bookings/s",
+        f"one-statement reference booking (booking_engine.py), {ENGINE_CONCURRENCY} bookers: {best:,.1f} bookings/s",
+    ]
     for label in labels:
         for key, figures in sorted(medians.get(label, {}).items()):
             if key.startswith("book_4/"):
-                share = figures["bookings_per_s"] / rate if rate else 0
+                api = figures["bookings_per_s"]
                 lines.append(
-                    f"  {label} bookEvent at 4 clients ({key.split('/')[1]}): {figures['bookings_per_s']:,.1f}/s"
-                    f" = {share:.0%} of the engine"
+                    f"  {label} bookEvent at 4 clients ({key.split('/')[1]}): {api:,.1f}/s = "
+                    f"{api / rate:.0%} of the engine, {api / best:.0%} of the reference"
                 )
     return lines
 
@@ -592,6 +650,7 @@ LIVE_ROWS = (
     ("subscribers on the final state", "on_final_state"),
     ("subscribers failed", "failed_subscribers"),
     ("snapshots received", "snapshots_received"),
+    ("benchmark's CPU share while simulating", "client_cpu_share"),
 )
 
 
@@ -608,6 +667,52 @@ def live_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str])
     return lines
 
 
+# Issue 9's aims on this machine; "back to baseline" is taken as within BASELINE_SLACK_MB of the RSS before.
+BASELINE_SLACK_MB = 30.0
+
+
+def aims(figures: dict[str, dict[str, Any]], engine_rate: float | None) -> list[tuple[str, str, bool]]:
+    """(aim, measured, met) for each of issue 9's aims this run measured, from one checkout's medians."""
+    found: list[tuple[str, str, bool]] = []
+    book_4, book_300 = figures.get("book_4/1w"), figures.get("book_300/1w")
+    if book_4 and engine_rate:
+        share = book_4["bookings_per_s"] / engine_rate
+        found.append(("bookEvent, 4 clients, 1 worker: >= 60% of the engine alone", f"{share:.0%}", share >= 0.6))
+    if book_300 and book_300.get("p99_ms") is not None:
+        p99, errors = book_300["p99_ms"], book_300["errors"]
+        measured = f"{p99:,.0f} ms, {errors} errors"
+        found.append(("bookEvent, 300 clients, 1 worker: p99 < 1 s, no errors", measured, p99 < 1000 and errors == 0))
+    for workers, floor in (("1w", 2000), ("2w", 4100)):
+        read = figures.get(f"read_event/{workers}")
+        if read:
+            rate = read["ok_per_s"]
+            found.append((f"event(id), 16 clients, {workers}: >= {floor:,} req/s", f"{rate:,.0f}", rate >= floor))
+    live = figures.get("live/1w")
+    if live:
+        slowdown = live.get("slowdown")
+        found.append(("simulation with subscribers <= 2x without", f"{slowdown}x", bool(slowdown and slowdown <= 2)))
+        growth = live["rss_mb_growth"]
+        found.append(("RSS growth <= 150 MB", f"{growth:+,.0f} MB", growth <= 150))
+        left = live.get("rss_mb_unsubscribed")
+        back = left is not None and left - live["rss_mb_start"] <= BASELINE_SLACK_MB
+        found.append(("RSS back to baseline after they leave", f"{left} MB (from {live['rss_mb_start']})", back))
+        final = live.get("on_final_state")
+        everyone = final == live["subscribers"]
+        found.append(("every subscriber ends on the final state", f"{final}/{live['subscribers']}", everyone))
+    return found
+
+
+def aims_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
+    engine = medians.get(labels[-1], {}).get("engine", {}).get("bookings_per_s")
+    lines: list[str] = []
+    for label in labels:
+        checked = aims(medians.get(label, {}), engine)
+        if checked:
+            lines.append(f"issue 9 aims, {label}:")
+            lines += [f"  {'met    ' if met else 'NOT met'}  {aim}: {value}" for aim, value, met in checked]
+    return lines
+
+
 def report(bench: Bench) -> dict[str, Any]:
     medians = bench.medians()
     labels = [target.label for target in bench.targets]
@@ -618,7 +723,8 @@ def report(bench: Bench) -> dict[str, Any]:
         "round(s);",
         ", ".join(f"{t.label} = {t.checkout.commit()}" for t in bench.targets),
     )
-    for line in [*http_table(medians, labels), "", *engine_lines(medians, labels), "", *live_lines(medians, labels)]:
+    sections = (http_table, engine_lines, live_lines, aims_lines)
+    for line in [line for section in sections for line in ["", *section(medians, labels)]]:
         print(line)
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in bench.options.__dict__.items()}
     return {
@@ -644,10 +750,11 @@ async def _run(bench: Bench) -> dict[str, Any]:
             await target.database.engine.dispose()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    options = parse_args(argv)
+@contextlib.contextmanager
+def bench_environment(options: Options, checkouts: Sequence[Checkout]) -> Iterator[Bench]:
+    """A temporary directory, one embedded PostgreSQL with a database per checkout, and a Bench over them;
+    every server the Bench started and the PostgreSQL are stopped on the way out, whatever happened."""
     wrk_binary()
-    checkouts = ([Checkout.reference(options.ref)] if options.ref else []) + [Checkout.current()]
     signal.signal(signal.SIGTERM, _interrupt)
     started: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="boxoffice-http-load-", ignore_cleanup_errors=True) as tmp:
@@ -661,12 +768,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                 postgres.psql(f'CREATE DATABASE "{name}";')
                 url = postgres.url(name)
                 targets.append(Target(checkout, url, workdir / checkout.label, Database(Settings(database_url=url))))
-            bench = Bench(options, workdir, targets, secrets.token_urlsafe(32), started)
-            result = event_loop_runner()(_run(bench))
+            yield Bench(options, workdir, targets, secrets.token_urlsafe(32), started)
         finally:
             for server in started:
                 server.stop()
             postgres.stop()
+
+
+def checkouts_of(options: Options) -> list[Checkout]:
+    return ([Checkout.reference(options.ref)] if options.ref else []) + [Checkout.current()]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = parse_args(argv)
+    with bench_environment(options, checkouts_of(options)) as bench:
+        result = event_loop_runner()(_run(bench))
     print(json.dumps(result))
 
 

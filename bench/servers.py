@@ -40,8 +40,17 @@ class Checkout:
 
     @classmethod
     def current(cls) -> Checkout:
-        """This script's checkout, served by the `boxoffice` beside the running interpreter."""
+        """This script's checkout, served by the `boxoffice` beside the running interpreter (which must be one
+        whose `boxoffice` package is this checkout's, or the figures would be another tree's)."""
+        import boxoffice
+
         root = Path(__file__).resolve().parents[1]
+        package = Path(boxoffice.__file__).resolve().parent
+        if package != root / "boxoffice":
+            raise SystemExit(
+                f"{sys.executable} imports boxoffice from {package}, not from {root}: run this checkout's "
+                f"interpreter (e.g. {root}/.venv/bin/python), whose boxoffice is installed from {root}"
+            )
         script = Path(sys.executable).with_name("boxoffice")
         command = (
             (str(script),) if script.exists() else (sys.executable, "-c", "from boxoffice.cli import main; main()")

@@ -16,7 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from boxoffice.api.context import make_context_getter
 from boxoffice.api.headers import SecurityHeaders
 from boxoffice.api.limits import BodySizeLimit
-from boxoffice.api.router import BoxofficeGraphQLRouter
+from boxoffice.api.playground import BoxofficeGraphQLRouter
 from boxoffice.auth.passwords import limit_concurrent_hashing
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec
@@ -24,6 +24,7 @@ from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
 from boxoffice.db.session import Database
 from boxoffice.live import LiveHub
+from boxoffice.live.read_cache import PublicReadCache
 from boxoffice.schema.root import build_schema
 
 logger = logging.getLogger(__name__)
@@ -40,23 +41,35 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is not None:
             try:
+                _start_read_cache(app)
                 yield
             finally:
                 await app.state.live_hub.close()
+                await app.state.read_cache.close()
             return
         owned = Database(settings)
         try:
             await migrate(owned.engine)
             app.state.database = owned
+            _start_read_cache(app)
             yield
         finally:
-            # The hub listens on the database: it stops first.
+            # The hub and the read cache listen on the database: they stop first.
             await app.state.live_hub.close()
+            await app.state.read_cache.close()
             await owned.close()
+
+    def _start_read_cache(app: FastAPI) -> None:
+        if settings.read_cache:
+            # Serves from memory once its LISTEN connection is up; until then (and without it) reads go to the
+            # database (DESIGN.md, "The public read cache").
+            app.state.read_cache.start(app.state.database)
 
     app = FastAPI(title="Boxoffice", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    # Listens from startup on; without a lifespan (ASGI tests) it never does, and every read goes to the database.
+    app.state.read_cache = PublicReadCache()
     app.state.tokens = TokenCodec.from_settings(settings)
     app.state.auth_throttle = AuthThrottle.from_settings(settings)
     limit_concurrent_hashing(settings.hash_concurrency)
@@ -66,6 +79,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = BoxofficeGraphQLRouter(
         build_schema(settings),
         context_getter=make_context_getter(app.state),
+        # Rendered by BoxofficeGraphQLRouter from the vendored assets (boxoffice/api/playground.py), not a CDN;
+        # off by default in production (BOXOFFICE_GRAPHIQL).
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2_000, ge=50)
     max_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=100_000, ge=1_000)
+    # Public event reads and pages served from memory, invalidated by LISTEN/NOTIFY (boxoffice/live/read_cache.py).
+    read_cache: bool = True
 
     # GraphiQL at GET /graphql and schema introspection; unset: on, except in production.
     graphiql: bool | None = None

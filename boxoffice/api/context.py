@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import asyncpg
 from fastapi.requests import HTTPConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
@@ -17,10 +18,12 @@ from boxoffice.auth.service import load_user
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
 from boxoffice.config import Settings
+from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.errors import Unauthenticated
 from boxoffice.events.service import Viewer
+from boxoffice.live.read_cache import PublicReadCache
 from boxoffice.resolvers.loaders import Loaders
 
 # How long a WebSocket connection trusts its last look at the caller's account.
@@ -40,6 +43,7 @@ class Context(BaseContext):
         throttle: AuthThrottle,
         session: AsyncSession,
         connection: HTTPConnection,
+        read_cache: PublicReadCache,
     ) -> None:
         super().__init__()
         self.database = database
@@ -48,6 +52,7 @@ class Context(BaseContext):
         self.throttle = throttle
         self.session = session
         self.connection = connection
+        self.read_cache = read_cache
         self.request_id = uuid.uuid4().hex
         self._long_lived = connection.scope["type"] == "websocket"
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
@@ -68,6 +73,10 @@ class Context(BaseContext):
                 return await operation(session, *args, **kwargs)
         async with self._session_lock:
             return await operation(self.session, *args, **kwargs)
+
+    async def on_connection(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """Run one read straight on this request's pooled asyncpg connection (as `call` does), then hand it back."""
+        return await self.call(_run_on_driver, read)
 
     async def release_connection(self) -> None:
         """End the request session's read-only transaction so its pooled connection is free during long work."""
@@ -125,6 +134,11 @@ class Context(BaseContext):
         self._user_lookup = None
 
 
+async def _run_on_driver(session: AsyncSession, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async with driver_connection(session) as connection:
+        return await read(connection)
+
+
 def make_context_getter(
     app_state: Any,
 ) -> Callable[[HTTPConnection], AsyncIterator[Context]]:
@@ -140,6 +154,7 @@ def make_context_getter(
                 throttle=app_state.auth_throttle,
                 session=session,
                 connection=connection,
+                read_cache=app_state.read_cache,
             )
 
     return context_getter

@@ -8,14 +8,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext as StrawberryContext
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from boxoffice.errors import DomainError
 
@@ -23,6 +25,11 @@ logger = logging.getLogger("boxoffice.api")
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions run over WebSocket (graphql-transport-ws) on /graphql, not over HTTP; "
+    "send queries and mutations by POST"
+)
 
 
 def _with_code(error: GraphQLError, message: str, code: str, **extra: Any) -> GraphQLError:
@@ -89,13 +96,38 @@ class ErrorCodes(SchemaExtension):
 
 
 class BoxofficeSchema(Schema):
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
-        result = await super().execute(*args, **kwargs)
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        # Only HTTP executes (WebSocket operations go through `stream`). Over HTTP a subscription would run as
+        # a query whose root resolver returns a stream: refuse it up front, as the caller's mistake.
+        allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        try:
+            result = await super().execute(
+                query,
+                variable_values=variable_values,
+                context_value=context_value,
+                root_value=root_value,
+                operation_name=operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=operation_extensions,
+            )
+        except InvalidOperationTypeError as refused:
+            if refused.operation_type is not OperationType.SUBSCRIPTION:
+                raise
+            error = GraphQLError(SUBSCRIPTION_OVER_HTTP, extensions={"code": BAD_USER_INPUT})
+            return ExecutionResult(data=None, errors=[error])
         # Some failures end the operation before ErrorCodes sees the result (ParserCache raises syntax
         # errors while extensions are being entered), so shape once more here; shaping is idempotent.
         if result.errors:
-            context = kwargs.get("context_value", args[2] if len(args) > 2 else None)
-            result.errors = [shape_error(error, _request_id(context)) for error in result.errors]
+            result.errors = [shape_error(error, _request_id(context_value)) for error in result.errors]
         return result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: StrawberryContext | None = None) -> None:

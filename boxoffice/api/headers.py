@@ -8,7 +8,8 @@ The policies live here and nowhere else. What each page must satisfy:
   images from this origin or `data:` URLs.
 - PLAYGROUND_POLICY, for the GraphiQL page at GET /graphql (its assets are served from this origin too): scripts
   only from files on this origin (no inline script, no eval), styles from this origin plus inline ones (GraphiQL's
-  editor sets inline styles), workers from this origin or blob: URLs, fonts and images from this origin or data:.
+  editor sets inline styles), fonts and images from this origin or data:. The playground sets it itself
+  (boxoffice/api/playground.py, from this module).
 - API_POLICY, for JSON and everything else: nothing may load at all.
 
 Every response also gets `X-Content-Type-Options: nosniff`, `frame-ancestors 'none'` (and the older
@@ -25,9 +26,11 @@ APP_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     f"connect-src 'self'; form-action 'self'; {_COMMON_DIRECTIVES}"
 )
+# GraphiQL positions CodeMirror and its popups with style attributes, and inlines its fonts as data: URIs;
+# 'self' covers ws:// and wss:// to this host in CSP Level 3, the schemes are for older browsers.
 PLAYGROUND_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    f"font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; form-action 'self'; {_COMMON_DIRECTIVES}"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+    f"img-src 'self' data:; connect-src 'self' ws: wss:; form-action 'self'; {_COMMON_DIRECTIVES}"
 )
 API_POLICY = f"default-src 'none'; {_COMMON_DIRECTIVES}"
 

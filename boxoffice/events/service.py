@@ -10,11 +10,13 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import asyncpg
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import OwnedEvent
 from boxoffice.booking import ledger
 from boxoffice.booking.ledger import LockedEvent, lock_event
 from boxoffice.db.driver import driver_transaction
@@ -53,7 +55,7 @@ class Viewer:
     user_id: int | None = None
     is_admin: bool = False
 
-    def may_see(self, event: Event) -> bool:
+    def may_see(self, event: OwnedEvent) -> bool:
         return (
             event.status != EventStatus.DRAFT
             or self.is_admin
@@ -185,7 +187,17 @@ async def get_event(session: AsyncSession, event_id: int, viewer: Viewer) -> Eve
     return event
 
 
-def encode_cursor(event: Event) -> str:
+class Positioned(Protocol):
+    """What a cursor is made of: a model row or a cached one alike."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+
+def encode_cursor(event: Positioned) -> str:
     raw = f"{event.starts_at.isoformat()}|{event.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 

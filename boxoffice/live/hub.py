@@ -63,6 +63,7 @@ class LiveHub:
         self._booking_subscribers: dict[int, set[BookingSubscriber]] = {}
         self._feeds: dict[int, EventFeed] = {}
         self.notifications = 0
+        self.published = 0
         self.dropped = 0
 
     # Lifecycle ---------------------------------------------------------------------------------------
@@ -193,6 +194,7 @@ class LiveHub:
     # Fan-out -----------------------------------------------------------------------------------------
 
     def _publish(self, event_id: int, state: EventState) -> None:
+        self.published += 1
         for subscriber in list(self._event_subscribers.get(event_id, ())):
             subscriber.offer(state)
         organizer = state.organizer
@@ -235,5 +237,6 @@ class LiveHub:
             ),
             "feeds": len(self._feeds),
             "notifications": self.notifications,
+            "published": self.published,
             "dropped": self.dropped,
         }

@@ -28,6 +28,7 @@ class PgListener:
 
     `on_connected` runs after every (re)connection once LISTEN is in place: notifications sent while no
     connection was listening are lost, so the caller re-reads whatever its subscribers may have missed.
+    `on_disconnected`, if given, runs as soon as a connection that was listening is found gone (or stopped).
     """
 
     def __init__(
@@ -36,11 +37,13 @@ class PgListener:
         channel: str,
         on_payload: Callable[[str], None],
         on_connected: Callable[[], None],
+        on_disconnected: Callable[[], None] | None = None,
     ) -> None:
         self._dsn = dsn
         self._channel = channel
         self._on_payload = on_payload
         self._on_connected = on_connected
+        self._on_disconnected = on_disconnected
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self.connections_made = 0
@@ -66,10 +69,12 @@ class PgListener:
         backoff = 0.2
         while True:
             connection: asyncpg.Connection | None = None
+            listening = False
             try:
                 connection = await asyncpg.connect(self._dsn)
                 lost = _lost_signal(connection)
                 await connection.add_listener(self._channel, self._callback)
+                listening = True
                 self.connections_made += 1
                 backoff = 0.2
                 self._ready.set()
@@ -80,6 +85,8 @@ class PgListener:
             except Exception:
                 logger.warning("LISTEN connection lost; reconnecting in %.1fs", backoff, exc_info=True)
             finally:
+                if listening and self._on_disconnected is not None:
+                    self._on_disconnected()
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(connection.close(), _HEALTH_CHECK_TIMEOUT)

@@ -6,8 +6,9 @@ before the push, so resolving and sending a push never holds a database connecti
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -42,6 +43,9 @@ class EventState:
     event: Event
     organizer: User | None
     bookings: dict[int, list[BookingView]]  # user id -> that user's bookings on the event
+    # What subscribers are sent of this state, rendered once per group and shared (boxoffice/api/fanout.py);
+    # it lives and dies with the state, which subscribers drop as soon as a newer one is offered.
+    renderings: dict[Hashable, asyncio.Future[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def fingerprint(self) -> tuple[object, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from boxoffice.auth.permissions import is_admin
 from boxoffice.booking import service
 from boxoffice.booking.queries import bookings_of_user
-from boxoffice.events.service import get_event
+from boxoffice.errors import NotFound
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingType, Info
 
@@ -20,8 +20,11 @@ async def book_event(info: Info, event_id: str, quantity: int) -> BookingType:
     context = info.context
     user = await context.require_user()
     parsed = parse_id(event_id, "event")
-    # A draft the caller cannot see is NOT_FOUND, not "not published yet": that would tell it exists.
-    await context.call(get_event, parsed, await context.viewer())
+    # A draft the caller cannot see is NOT_FOUND, not "not published yet": that would tell it exists. The row
+    # comes from the read cache; the booking itself decides on the row locked in the database.
+    found = await context.read_cache.event(parsed, context.on_connection)
+    if found is None or not (await context.viewer()).may_see(found):
+        raise NotFound(f"Event {parsed} does not exist")
     return BookingType.from_model(await context.call(service.book, parsed, user.id, quantity))
 
 

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection
 
 from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
+from boxoffice.api.fanout import SnapshotExecutor
 from boxoffice.api.input_guard import RefuseUnstorableText
+from boxoffice.api.validation import query_limit_extensions
 from boxoffice.config import Settings
 from boxoffice.schema.mutation import Mutation
 from boxoffice.schema.query import Query
@@ -31,15 +24,14 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             ErrorCodes,
             # The same shaping for each result a stream yields (subscriptions, operations over WebSocket).
             StreamErrorCodes,
-            # Factories: Strawberry builds fresh extension instances for every request.
-            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-            ParserCache,
-            ValidationCache,
+            # Factories: Strawberry builds fresh extension instances for every request. The limits' rules are
+            # built once here, so repeated documents hit the parse and validation caches (api/validation.py).
+            *query_limit_extensions(settings),
             # After ValidationCache, whose result it adds to: NUL and unpaired surrogates never reach a resolver.
             RefuseUnstorableText,
             # Off by default in production (BOXOFFICE_INTROSPECTION): the schema is not a map for strangers.
             *([] if settings.introspection_enabled else [DisableIntrospection]),
         ],
+        # Strawberry's executor with a fresh field memo per subscription event: graphql-core's grows forever.
+        execution_context_class=SnapshotExecutor,
     )

@@ -3,19 +3,27 @@
 The checks (visibility, signed in) run before the stream is returned, so a refused subscription answers
 with a graphql-transport-ws `error` message instead of starting. Each push is read in full before it is
 yielded and primed into the connection's loaders, so resolving it needs no database and reflects that read.
+
+Over Boxoffice's WebSocket handler, an eventUpdates subscription whose selection is the same for every caller
+(but `myBooking`) is not executed per subscriber: each snapshot is rendered once per (document, variables,
+caller's booking) and the same text is sent to all who share it (boxoffice/api/fanout.py). The stream then
+sends its pushes itself and yields nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Iterator
 
 import strawberry
+from graphql import GraphQLObjectType, get_named_type
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
+from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer
+from boxoffice.api.websocket import PushSink, current_sink
 from boxoffice.auth.permissions import requires
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
 from boxoffice.events.service import get_event
@@ -74,17 +82,73 @@ def _prime_event_state(context: Context, state: EventState, user_id: int | None)
         context.loaders.my_booking.prime(state.event.id, None, force=True)
 
 
-async def _event_stream(context: Context, hub: LiveHub, event_id: int) -> AsyncGenerator[EventType, None]:
+async def _event_stream(
+    context: Context, hub: LiveHub, event_id: int, shared: _Shared | None
+) -> AsyncGenerator[EventType, None]:
     user = await context.current_user()
     user_id = user.id if user else None
     loop = asyncio.get_running_loop()
     async with hub.watch_event(event_id, user_id) as subscriber:
         while True:
             state = await subscriber.next_state()
+            if shared is not None:
+                payload = await shared.payload(context, state, user)
+                subscriber.sending_since = loop.time()
+                await shared.sink.push(payload)
+                subscriber.sending_since = None
+                continue
             _prime_event_state(context, state, user_id)
             subscriber.sending_since = loop.time()
             yield EventType.from_model(state.event)
             subscriber.sending_since = None
+
+
+class _Shared:
+    """An eventUpdates subscription sent shared renderings through its operation's sink."""
+
+    def __init__(self, renderer: SharedRenderer, uses_my_booking: bool, sink: PushSink) -> None:
+        self.renderer = renderer
+        self.uses_my_booking = uses_my_booking
+        self.sink = sink
+
+    def payload(self, context: Context, state: EventState, user: User | None) -> Awaitable[str]:
+        mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
+        # Everyone without a booking here shares one rendering; a booking is only ever its owner's.
+        variant = (mine.booking.id, mine.fingerprint) if mine is not None else None
+
+        def build() -> tuple[object, object]:
+            snapshot = SnapshotContext(context.database)
+            _prime_event_state(snapshot.as_context(), state, user.id if mine is not None and user else None)
+            if mine is not None and user is not None:
+                snapshot.loaders.users.prime(user.id, user, force=True)
+            return snapshot, EventType.from_model(state.event)
+
+        return self.renderer.payload(state.renderings, variant, build)
+
+
+def _shared(info: Info) -> _Shared | None:
+    """How this subscription's pushes can be shared, or None when they must be executed per subscriber."""
+    sink = current_sink.get()
+    if sink is None:
+        return None
+    raw = info._raw_info
+    root_type = get_named_type(raw.return_type)
+    if not isinstance(root_type, GraphQLObjectType):
+        return None
+    found = shared_renderer(
+        raw.schema,
+        raw.operation,
+        raw.fragments,
+        raw.field_nodes[0],
+        root_type,
+        sink.query,
+        sink.operation_name,
+        sink.variables,
+    )
+    if found is None:
+        return None
+    renderer, uses_my_booking = found
+    return _Shared(renderer, uses_my_booking, sink)
 
 
 async def _booking_stream(context: Context, hub: LiveHub, user: User) -> AsyncGenerator[BookingType, None]:
@@ -115,7 +179,7 @@ class Subscription:
         await context.call(get_event, event_key, await context.viewer())
         hub = _hub(context)
         await hub.ensure_started(context.database)
-        return _event_stream(context, hub, event_key)
+        return _event_stream(context, hub, event_key, _shared(info))
 
     @strawberry.subscription(
         description="The caller's bookings whenever they change: promotions, new places in line, cancellations",

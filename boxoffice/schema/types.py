@@ -12,6 +12,7 @@ from boxoffice.auth.permissions import ManagesEvent, requires
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.errors import NotFound
+from boxoffice.live.read_cache import EventRow
 from boxoffice.schema.enums import BookingStatus, EventStatus, Role
 
 Info = strawberry.Info[Context, None]
@@ -51,7 +52,7 @@ class EventType:
     event_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, event: models.Event) -> EventType:
+    def from_model(cls, event: models.Event | EventRow) -> EventType:
         return cls(
             id=strawberry.ID(str(event.id)),
             event_id=event.id,

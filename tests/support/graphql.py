@@ -130,7 +130,8 @@ class GraphQL:
             "mutation($id: ID!, $q: Int!) { bookEvent(eventId: $id, quantity: $q) { id status waitlistPosition } }",
             {"id": event_id, "q": quantity},
         )
-        return data["bookEvent"]
+        booking: dict[str, Any] = data["bookEvent"]
+        return booking
 
     async def cancel_booking(self, booking_id: str) -> None:
         await self("mutation($id: ID!) { cancelBooking(id: $id) { id status } }", {"id": booking_id})
@@ -140,7 +141,8 @@ class GraphQL:
             "query($id: ID!) { event(id: $id) { id title capacity seatsRemaining waitlistLength status } }",
             {"id": event_id},
         )
-        return data["event"]
+        event: dict[str, Any] = data["event"]
+        return event
 
     async def published_events(self) -> list[dict[str, Any]]:
         data = await self(
