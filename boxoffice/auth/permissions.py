@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graphql import OperationType
 from strawberry.permission import BasePermission, PermissionExtension
 
 from boxoffice.db.models import Role, User
@@ -47,6 +48,10 @@ class IsAuthenticated(BasePermission):
     message = "Sign in first: this needs a valid token (`Authorization: Bearer <token>`)"
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        if info.path.prev is None and info.operation.operation == OperationType.MUTATION:
+            # A root mutation: read the account again, so an earlier mutation in the same document (a demotion,
+            # say) already applies. IsAuthenticated comes first in every `requires`, so the others see it too.
+            info.context.forget_user()
         return await _caller(info) is not None
 
     def on_unauthorized(self) -> None:

@@ -25,7 +25,9 @@ async def register(info: Info, email: str, password: str, name: str) -> AuthPayl
         client=context.client_address,
     )
     issued = context.tokens.issue(user.id)
-    return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
+    return AuthPayload(
+        token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user, shown_always=True)
+    )
 
 
 async def login(info: Info, email: str, password: str) -> AuthPayload:
@@ -39,7 +41,9 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
         bcrypt_rounds=context.settings.bcrypt_rounds,
     )
     issued = context.tokens.issue(user.id)
-    return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
+    return AuthPayload(
+        token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user, shown_always=True)
+    )
 
 
 async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:

@@ -6,6 +6,7 @@ from strawberry.extensions import DisableIntrospection
 
 from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
 from boxoffice.api.fanout import SnapshotExecutor
+from boxoffice.api.freshness import FreshCaller
 from boxoffice.api.input_guard import RefuseUnstorableText
 from boxoffice.api.validation import query_limit_extensions
 from boxoffice.config import Settings
@@ -24,6 +25,8 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             ErrorCodes,
             # The same shaping for each result a stream yields (subscriptions, operations over WebSocket).
             StreamErrorCodes,
+            # Every operation reads the caller's account afresh (a WebSocket's context outlives its operations).
+            FreshCaller,
             # Factories: Strawberry builds fresh extension instances for every request. The limits' rules are
             # built once here, so repeated documents hit the parse and validation caches (api/validation.py).
             *query_limit_extensions(settings),

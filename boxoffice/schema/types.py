@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from boxoffice.api.context import Context
-from boxoffice.auth.permissions import ManagesEvent, requires
+from boxoffice.auth.permissions import ManagesEvent, is_admin, requires
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.errors import NotFound
@@ -21,20 +21,49 @@ Info = strawberry.Info[Context, None]
 @strawberry.type(name="User")
 class UserType:
     id: strawberry.ID
-    email: str
     name: str
     role: Role
+    user_id: strawberry.Private[int]
+    address: strawberry.Private[str]
+    # Who may read the email besides the user themself and admins: the organizer of an event this user booked.
+    shown_to: strawberry.Private[int | None] = None
+    # The caller is this user, whether or not a token came with the request (register and login answer so).
+    shown_always: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, user: models.User) -> UserType:
-        return cls(id=strawberry.ID(str(user.id)), email=user.email, name=user.name, role=user.role)
+    def from_model(cls, user: models.User, *, shown_to: int | None = None, shown_always: bool = False) -> UserType:
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            name=user.name,
+            role=user.role,
+            user_id=user.id,
+            address=user.email,
+            shown_to=shown_to,
+            shown_always=shown_always,
+        )
+
+    @strawberry.field(
+        description="The user's email, for the user themself, ADMINs, and the organizer of an event they booked; "
+        'for anyone else the empty string "" (the field stays non-null, as in the contract)'
+    )
+    async def email(self, info: Info) -> str:
+        if self.shown_always:
+            return self.address
+        caller = await info.context.current_user()
+        if caller is not None and (caller.id in (self.user_id, self.shown_to) or is_admin(caller)):
+            return self.address
+        return HIDDEN_EMAIL
 
 
-async def _user(info: Info, user_id: int) -> UserType:
+# What User.email is for a caller who may not see it: non-null as the contract wants, and no address at all.
+HIDDEN_EMAIL = ""
+
+
+async def _user(info: Info, user_id: int, *, shown_to: int | None = None) -> UserType:
     user = await info.context.loaders.users.load(user_id)
     if user is None:
         raise NotFound(f"User {user_id} does not exist")
-    return UserType.from_model(user)
+    return UserType.from_model(user, shown_to=shown_to)
 
 
 @strawberry.type(name="Event")
@@ -120,7 +149,9 @@ class BookingType:
 
     @strawberry.field
     async def user(self, info: Info) -> UserType:
-        return await _user(info, self.user_id)
+        # The event's organizer sees the emails of its bookers.
+        event = await info.context.loaders.events.load(self.event_id)
+        return await _user(info, self.user_id, shown_to=event.organizer_id if event is not None else None)
 
     @strawberry.field(description="1-based place in line right now; null unless WAITLISTED")
     async def waitlist_position(self, info: Info) -> int | None:
