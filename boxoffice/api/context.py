@@ -26,8 +26,10 @@ from boxoffice.events.service import Viewer
 from boxoffice.live.read_cache import PublicReadCache
 from boxoffice.resolvers.loaders import Loaders
 
-# How long a WebSocket connection trusts its last look at the caller's account.
+# How long a WebSocket connection trusts its last look at the caller's account (each operation reads it afresh:
+# api/freshness.py); and how often a running subscription reads it again before a push.
 _LONG_LIVED_USER_TTL_SECONDS = 5.0
+SUBSCRIBER_RECHECK_SECONDS = 2.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -128,6 +130,19 @@ class Context(BaseContext):
     async def viewer(self) -> Viewer:
         user = await self.current_user()
         return Viewer(user_id=user.id if user else None, is_admin=is_admin(user))
+
+    async def recheck_subscriber(self) -> User | None:
+        """Before a subscription's push: the caller as they are now, or UNAUTHENTICATED when the token has expired
+        or the account is gone (which ends the subscription with that error). The token is checked every time,
+        the account read again at most every few seconds (one primary-key read), so a role change or a deletion
+        reaches a stream within seconds without a read per push."""
+        token = bearer_token(self._authorization())
+        if token is None:
+            return None
+        self.tokens.user_id(token)  # UNAUTHENTICATED once expired
+        if time.monotonic() - self._user_looked_up_at > SUBSCRIBER_RECHECK_SECONDS:
+            self.forget_user()
+        return await self.current_user()
 
     def forget_user(self) -> None:
         """Look the caller up again on next use, e.g. per operation on a long-lived WebSocket."""

@@ -24,9 +24,10 @@ from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
 from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer
 from boxoffice.api.websocket import PushSink, current_sink
-from boxoffice.auth.permissions import requires
+from boxoffice.auth.permissions import is_admin, requires
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
-from boxoffice.events.service import get_event
+from boxoffice.errors import Forbidden
+from boxoffice.events.service import Viewer, get_event
 from boxoffice.live.hub import LiveHub
 from boxoffice.live.snapshots import BookingView, EventState
 from boxoffice.resolvers.ids import parse_id
@@ -91,6 +92,7 @@ async def _event_stream(
     async with hub.watch_event(event_id, user_id) as subscriber:
         while True:
             state = await subscriber.next_state()
+            await _still_allowed(context, state.event)
             if shared is not None:
                 payload = await shared.payload(context, state, user)
                 subscriber.sending_since = loop.time()
@@ -159,12 +161,22 @@ async def _booking_stream(context: Context, hub: LiveHub, user: User) -> AsyncGe
             if push is None:
                 await hub.resync(subscriber)
                 continue
+            # Expired token or deleted account: the stream ends with UNAUTHENTICATED.
+            user = await context.recheck_subscriber() or user
             _prime_event(context, push.event, push.organizer)
             _prime_booking(context, push.view)
             context.loaders.users.prime(user.id, user, force=True)
             subscriber.sending_since = loop.time()
             yield BookingType.from_model(push.view.booking)
             subscriber.sending_since = None
+
+
+async def _still_allowed(context: Context, event: Event) -> None:
+    """Before each push: a subscriber whose token expired or whose account is gone gets UNAUTHENTICATED, and one
+    who may no longer see the event (a DRAFT, after a demotion) FORBIDDEN; either ends the subscription."""
+    user = await context.recheck_subscriber()
+    if not Viewer(user_id=user.id if user else None, is_admin=is_admin(user)).may_see(event):
+        raise Forbidden(f"You may no longer see event {event.id}; this subscription has ended")
 
 
 @strawberry.type
