@@ -25,10 +25,12 @@ from event_loop import event_loop_runner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.service import book
 from boxoffice.config import Settings
 from boxoffice.db.migrate import migrate
+from boxoffice.db.models import Role
 from boxoffice.db.session import Database
 
 REFERENCE_BOOKING_SQL = """
@@ -117,7 +119,7 @@ def service_booker(db: Database, event_id: int) -> Callable[[int], Awaitable[Non
 
     async def service_booking(user_id: int) -> None:
         async with db.sessions() as session:
-            await book(session, event_id, user_id, 1)
+            await book(session, Actor.user(user_id, Role.AUDIENCE), event_id, 1)
 
     return service_booking
 

@@ -1,8 +1,8 @@
 """Benchmark: Boxoffice as clients see it, a real `boxoffice serve` under HTTP (wrk) and WebSocket load.
 
-    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 7 minutes)
+    python bench/http_load.py                   # everything, 1 and 2 workers, 3 rounds (about 8 minutes)
     python bench/http_load.py --quick           # a small smoke run (about 2 minutes)
-    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (~15 min)
+    python bench/http_load.py --ref /work/ref   # the same against another checkout, alternating (15-20 min)
     python bench/http_load.py --only read_event,book_4 --workers 1 --rounds 1
 
 Needs `wrk` (`apt-get install -y wrk`). One embedded PostgreSQL is started in a temporary directory; each
@@ -32,12 +32,12 @@ import json
 import random
 import secrets
 import signal
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -53,9 +53,10 @@ from booking_engine import (
 )
 from event_loop import event_loop_runner
 from live_load import Audience, Subscriber
+from load_report import aims_lines, engine_lines, http_table, live_lines, median_of
 from servers import Checkout, Server
 from sqlalchemy import text
-from wrk_load import CANCEL_SLOT, graphql_body, request_line, run_wrk, write_plan, wrk_binary
+from wrk_load import CANCEL_SLOT, WrkResult, graphql_body, request_line, run_wrk, write_plan, wrk_binary
 
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings
@@ -122,6 +123,7 @@ class Options:
     subscribers: int
     bookers: int
     live_timeout: float
+    server_env: dict[str, str]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -133,13 +135,20 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 5)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up before each measurement, 0 for none (1)")
     parser.add_argument("--events", type=int, default=1_000, help="published events seeded (default 1000)")
-    parser.add_argument("--users", type=int, help="audience users with tokens (default 20000)")
+    parser.add_argument("--users", type=int, help="audience users with tokens (default 40000)")
     parser.add_argument("--hot-capacity", type=int, default=100, help="seats of each hot event (default 100)")
     parser.add_argument("--engine-bookings", type=int, help="bookings per engine measurement (default 3000)")
     parser.add_argument("--subscribers", type=int, help="live run: WebSocket subscribers (default 500)")
     parser.add_argument("--bookers", type=int, help="live run: simulated bookers (default 5000)")
     parser.add_argument("--live-timeout", type=float, default=300, help="longest wait for one simulation (300 s)")
     parser.add_argument("--quick", action="store_true", help="small smoke run: 1 round, 1 worker, short, small")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for every server (repeatable), e.g. BOXOFFICE_POOL_SIZE=16",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     only = tuple(args.only.split(",")) if args.only else ALL_WORKLOADS
@@ -159,13 +168,40 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         duration=pick(args.duration, 5.0, 2.0),
         warmup=pick(args.warmup, 1.0, 1.0),
         events=args.events,
-        users=pick(args.users, 20_000, 4_000),
+        users=pick(args.users, 40_000, 4_000),
         hot_capacity=args.hot_capacity,
         engine_bookings=pick(args.engine_bookings, 3_000, 500),
         subscribers=pick(args.subscribers, 500, 40),
         bookers=pick(args.bookers, 5_000, 500),
         live_timeout=args.live_timeout,
+        server_env=dict(_name_value(pair, parser) for pair in args.env),
     )
+
+
+def _name_value(pair: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    name, equals, value = pair.partition("=")
+    if not equals or not name:
+        parser.error(f"--env wants NAME=VALUE, not {pair!r}")
+    return name, value
+
+
+def mixed_plan(reads: list[str], event_id: int, users: list[tuple[int, str]]) -> list[str]:
+    """Per booker: 7 event reads, the events page, the booking, and a cancel of the oldest booking not cancelled."""
+    booking = graphql_body(BOOK_CANCELLABLE, {"id": str(event_id)})
+    page = request_line(graphql_body(EVENTS_PAGE))
+    lines: list[str] = []
+    for n, (user_id, token) in enumerate(users):
+        lines += [reads[(n * 7 + k) % len(reads)] for k in range(7)]
+        lines += [page, request_line(booking, token, user_id), CANCEL_SLOT]
+    return lines
+
+
+@dataclass(frozen=True)
+class ServerCpu:
+    """CPU seconds of a server's processes over a run, and from its start until the server was idle again."""
+
+    during: float
+    until_idle: float
 
 
 @dataclass(frozen=True)
@@ -220,21 +256,6 @@ class Target:
         return event_id
 
 
-def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median of every numeric field over the rounds (None when a round has none), plus the round count."""
-    medians: dict[str, Any] = {}
-    for key in dict.fromkeys(key for run in runs for key in run):
-        if key == "error_sample":
-            continue
-        values = [run[key] for run in runs if isinstance(run.get(key), int | float) and not isinstance(run[key], bool)]
-        medians[key] = round(statistics.median(values), 3) if values else None
-    medians["rounds"] = len(runs)
-    samples = [run["error_sample"] for run in runs if run.get("error_sample")]
-    if samples:
-        medians["error_sample"] = samples[0]
-    return medians
-
-
 @dataclass
 class Bench:
     options: Options
@@ -251,7 +272,13 @@ class Bench:
         for target in self.targets:
             log(f"{target.label}: starting serve --workers {workers}")
             server = await asyncio.to_thread(
-                Server.start, target.checkout, workers, target.database_url, target.data_dir, self.secret
+                Server.start,
+                target.checkout,
+                workers,
+                target.database_url,
+                target.data_dir,
+                self.secret,
+                self.options.server_env,
             )
             self.started.append(server)
             target.server = server
@@ -269,29 +296,21 @@ class Bench:
     # --- HTTP workloads -------------------------------------------------------------------------------
 
     async def plans(self, target: Target, workload: Workload, threads: int) -> list[list[str]]:
+        """Each wrk thread's requests; booking workloads get a fresh hot event and each thread its own users."""
         seed = target.seeded()
-        users = list(zip(seed.user_ids, seed.tokens, strict=True))
         ids = seed.event_ids[:]
         random.Random(workload.name).shuffle(ids)
         reads = [request_line(graphql_body(READ_EVENT, {"id": str(i)})) for i in ids]
-        page = request_line(graphql_body(EVENTS_PAGE))
         if workload.kind == "read_event":
             return [reads[t::threads] for t in range(threads)]
         if workload.kind == "events_page":
-            return [[page] for _ in range(threads)]
+            return [[request_line(graphql_body(EVENTS_PAGE))] for _ in range(threads)]
         event = await target.hot_event(self.options.hot_capacity)
+        users = list(zip(seed.user_ids, seed.tokens, strict=True))
         if workload.kind == "book":
             body = graphql_body(BOOK, {"id": str(event)})
             return [[request_line(body, token) for _, token in users[t::threads]] for t in range(threads)]
-        body = graphql_body(BOOK_CANCELLABLE, {"id": str(event)})
-        plans: list[list[str]] = []
-        for t in range(threads):
-            lines: list[str] = []
-            for n, (user_id, token) in enumerate(users[t::threads][:MIXED_BOOKERS_PER_THREAD]):
-                lines += [reads[(n * 7 + k) % len(reads)] for k in range(7)]
-                lines += [page, request_line(body, token, user_id), CANCEL_SLOT]
-            plans.append(lines)
-        return plans
+        return [mixed_plan(reads, event, users[t::threads][:MIXED_BOOKERS_PER_THREAD]) for t in range(threads)]
 
     async def quiesce(self) -> None:
         """Wait (up to QUIESCE_WITHIN) until no server is still working off requests of an earlier run: wrk
@@ -305,7 +324,7 @@ class Bench:
                 return
         log(f"  servers still busy after {QUIESCE_WITHIN:.0f} s; measuring anyway")
 
-    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[Any, float]:
+    async def wrk(self, target: Target, workload: Workload, seconds: float) -> tuple[WrkResult, ServerCpu]:
         """One wrk run on fresh plans, once the servers are idle; the result and the server's CPU seconds."""
         threads = min(2, workload.connections)
         prefix = self.workdir / f"plan-{target.label}-{workload.name}"
@@ -313,15 +332,19 @@ class Bench:
         await self.quiesce()
         server = target.running()
         cpu_before = server.cpu_seconds()
-        result = await asyncio.to_thread(
-            run_wrk, f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds
-        )
-        return result, server.cpu_seconds() - cpu_before
+        result = await run_wrk(f"{server.base_url}/graphql", prefix, workload.connections, threads, seconds)
+        cpu_during = server.cpu_seconds() - cpu_before
+        # wrk stops with up to one request per connection in flight; the server still works them off.
+        await self.quiesce()
+        cpu = ServerCpu(during=cpu_during, until_idle=server.cpu_seconds() - cpu_before)
+        return result, cpu
 
     async def measure_http(self, target: Target, workload: Workload) -> dict[str, Any]:
         if self.options.warmup > 0:
             await self.wrk(target, workload, self.options.warmup)
-        result, server_cpu = await self.wrk(target, workload, max(self.options.duration, workload.min_seconds))
+        result, cpu = await self.wrk(target, workload, max(self.options.duration, workload.min_seconds))
+        # The requests the server got: the answered ones and at most one in flight per connection at the end.
+        sent = result.requests + workload.connections
         ok = result.requests - result.errors
         answered = result.requests > 0
         if not answered:
@@ -339,8 +362,8 @@ class Bench:
             "requests": result.requests,
             "bookings_per_s": round(result.bookings / result.seconds, 1),
             "cancels_per_s": round(result.cancels / result.seconds, 1),
-            "server_cpu_ms_per_req": round(1000 * server_cpu / result.requests, 3) if answered else None,
-            "server_cpu_share": round(server_cpu / result.seconds, 2),
+            "server_cpu_ms_per_req": round(1000 * cpu.until_idle / sent, 3) if answered else None,
+            "server_cpu_share": round(cpu.during / result.seconds, 2),
             "client_cpu_share": round(result.client_cpu_seconds / result.seconds, 2),
             "error_sample": result.error_sample,
         }
@@ -363,7 +386,7 @@ class Bench:
         finally:
             await pool.close()
             await database.close()
-        return {"bookings_per_s": service, "reference_bookings_per_s": reference}
+        return {"bookings_per_s": service, "reference_bookings_per_s": reference, "concurrency": ENGINE_CONCURRENCY}
 
     async def booking_rate(self, target: Target, book_one: Callable[[int], Awaitable[None]]) -> float:
         """Bookings/s of --engine-bookings distinct users through `book_one`, after a few to warm up."""
@@ -438,7 +461,7 @@ class Bench:
         last = subscriber.last
         if last is None or any(last.get(key) != value for key, value in event.items()):
             return False
-        if subscriber.token is None:
+        if subscriber.user_id is None:
             return True
         return last.get("myBooking") == mine.get(subscriber.user_id)
 
@@ -532,7 +555,7 @@ class Bench:
         """Targets alternate who goes first, so that drift on a shared machine falls on both alike."""
         return self.targets if round_index % 2 == 0 else self.targets[::-1]
 
-    async def measure(self, target: Target, key: str, run: Callable[[], Any]) -> None:
+    async def measure(self, target: Target, key: str, run: Callable[[], Awaitable[dict[str, Any]]]) -> None:
         log(f"{target.label}: {key}")
         await self.quiesce()
         figures = await run()
@@ -553,13 +576,13 @@ class Bench:
                     for workload in workloads:
                         for target in self.round_order(round_index):
                             key = f"{workload.name}/{workers}w"
-                            await self.measure(target, key, lambda t=target, w=workload: self.measure_http(t, w))
+                            await self.measure(target, key, partial(self.measure_http, target, workload))
                     if phase == 0 and "engine" in options.only:
                         current = self.targets[-1]
-                        await self.measure(current, "engine", lambda t=current: self.measure_engine(t))
+                        await self.measure(current, "engine", partial(self.measure_engine, current))
                 if phase == 0 and "live" in options.only:
                     for target in self.targets:
-                        await self.measure(target, f"live/{workers}w", lambda t=target: self.measure_live(t))
+                        await self.measure(target, f"live/{workers}w", partial(self.measure_live, target))
             finally:
                 self.stop_servers()
 
@@ -568,149 +591,6 @@ class Bench:
 
 
 # --- report ---------------------------------------------------------------------------------------------
-
-
-def _cell(value: Any, width: int) -> str:
-    if value is None:
-        return "-".rjust(width)
-    if isinstance(value, float):
-        text_ = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
-        return text_.rjust(width)
-    return f"{value:,}".rjust(width) if isinstance(value, int) else str(value).rjust(width)
-
-
-HTTP_COLUMNS = (("ok/s", "ok_per_s", 9), ("p50 ms", "p50_ms", 8), ("p99 ms", "p99_ms", 8), ("errors", "errors", 7))
-HTTP_COLUMNS_DETAIL = (("srv ms/req", "server_cpu_ms_per_req", 10), ("wrk cpu", "client_cpu_share", 7))
-
-
-def http_table(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    keys = sorted(
-        {key for label in labels for key in medians.get(label, {}) if "/" in key and not key.startswith("live")},
-        key=lambda k: (k.split("/")[1], [w.name for w in HTTP_WORKLOADS].index(k.split("/")[0])),
-    )
-    columns = (*HTTP_COLUMNS, *HTTP_COLUMNS_DETAIL)
-    header = f"{'workload':<20}" + "".join(f" | {label:<{sum(w + 1 for _, _, w in columns) - 1}}" for label in labels)
-    sub = f"{'':<20}" + "".join(" | " + " ".join(name.rjust(w) for name, _, w in columns) for _ in labels)
-    if len(labels) == 2:
-        header += " | current/ref"
-        sub += " | ok/s   p99"
-    lines = [header, sub]
-    for key in keys:
-        row = f"{key:<20}"
-        for label in labels:
-            figures = medians.get(label, {}).get(key, {})
-            row += " | " + " ".join(_cell(figures.get(field_), w) for _, field_, w in columns)
-        if len(labels) == 2:
-            ref, cur = (medians.get(label, {}).get(key, {}) for label in labels)
-            row += (
-                " | "
-                + _ratio(cur.get("ok_per_s"), ref.get("ok_per_s"))
-                + " "
-                + _ratio(cur.get("p99_ms"), ref.get("p99_ms"))
-            )
-        lines.append(row)
-    return lines
-
-
-def _ratio(numerator: float | None, denominator: float | None) -> str:
-    if not numerator or not denominator:
-        return "-".rjust(6)
-    return f"{numerator / denominator:.2f}x".rjust(6)
-
-
-def engine_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    engine = medians.get(labels[-1], {}).get("engine")
-    if not engine:
-        return []
-    rate, best = engine["bookings_per_s"], engine.get("reference_bookings_per_s")
-    lines = [
-        f"engine alone (booking service, {ENGINE_CONCURRENCY} bookers, this process): {rate:,.1f} bookings/s",
-        f"one-statement reference booking (booking_engine.py), {ENGINE_CONCURRENCY} bookers: {best:,.1f} bookings/s",
-    ]
-    for label in labels:
-        for key, figures in sorted(medians.get(label, {}).items()):
-            if key.startswith("book_4/"):
-                api = figures["bookings_per_s"]
-                lines.append(
-                    f"  {label} bookEvent at 4 clients ({key.split('/')[1]}): {api:,.1f}/s = "
-                    f"{api / rate:.0%} of the engine, {api / best:.0%} of the reference"
-                )
-    return lines
-
-
-LIVE_ROWS = (
-    ("simulation without subscribers, s", "sim_s_without"),
-    ("simulation with subscribers, s", "sim_s_with"),
-    ("slowdown (with / without)", "slowdown"),
-    ("server RSS before subscribing, MB", "rss_mb_start"),
-    ("server RSS subscribed, MB", "rss_mb_subscribed"),
-    ("server RSS after the run, MB", "rss_mb_after"),
-    ("server RSS after unsubscribing, MB", "rss_mb_unsubscribed"),
-    ("seconds until all on the final state", "settle_s"),
-    ("subscribers on the final state", "on_final_state"),
-    ("subscribers failed", "failed_subscribers"),
-    ("snapshots received", "snapshots_received"),
-    ("benchmark's CPU share while simulating", "client_cpu_share"),
-)
-
-
-def live_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    keys = sorted({key for label in labels for key in medians.get(label, {}) if key.startswith("live/")})
-    lines: list[str] = []
-    for key in keys:
-        first = next(medians[label][key] for label in labels if key in medians.get(label, {}))
-        lines.append(f"live ({key.split('/')[1]}): {first['subscribers']} subscribers, {first['bookers']} bookers")
-        lines.append(f"  {'':<40}" + "".join(f"{label:>12}" for label in labels))
-        for title, field_ in LIVE_ROWS:
-            cells = "".join(_cell(medians.get(label, {}).get(key, {}).get(field_), 12) for label in labels)
-            lines.append(f"  {title:<40}{cells}")
-    return lines
-
-
-# Issue 9's aims on this machine; "back to baseline" is taken as within BASELINE_SLACK_MB of the RSS before.
-BASELINE_SLACK_MB = 30.0
-
-
-def aims(figures: dict[str, dict[str, Any]], engine_rate: float | None) -> list[tuple[str, str, bool]]:
-    """(aim, measured, met) for each of issue 9's aims this run measured, from one checkout's medians."""
-    found: list[tuple[str, str, bool]] = []
-    book_4, book_300 = figures.get("book_4/1w"), figures.get("book_300/1w")
-    if book_4 and engine_rate:
-        share = book_4["bookings_per_s"] / engine_rate
-        found.append(("bookEvent, 4 clients, 1 worker: >= 60% of the engine alone", f"{share:.0%}", share >= 0.6))
-    if book_300 and book_300.get("p99_ms") is not None:
-        p99, errors = book_300["p99_ms"], book_300["errors"]
-        measured = f"{p99:,.0f} ms, {errors} errors"
-        found.append(("bookEvent, 300 clients, 1 worker: p99 < 1 s, no errors", measured, p99 < 1000 and errors == 0))
-    for workers, floor in (("1w", 2000), ("2w", 4100)):
-        read = figures.get(f"read_event/{workers}")
-        if read:
-            rate = read["ok_per_s"]
-            found.append((f"event(id), 16 clients, {workers}: >= {floor:,} req/s", f"{rate:,.0f}", rate >= floor))
-    live = figures.get("live/1w")
-    if live:
-        slowdown = live.get("slowdown")
-        found.append(("simulation with subscribers <= 2x without", f"{slowdown}x", bool(slowdown and slowdown <= 2)))
-        growth = live["rss_mb_growth"]
-        found.append(("RSS growth <= 150 MB", f"{growth:+,.0f} MB", growth <= 150))
-        left = live.get("rss_mb_unsubscribed")
-        back = left is not None and left - live["rss_mb_start"] <= BASELINE_SLACK_MB
-        found.append(("RSS back to baseline after they leave", f"{left} MB (from {live['rss_mb_start']})", back))
-        final = live.get("on_final_state")
-        everyone = final == live["subscribers"]
-        found.append(("every subscriber ends on the final state", f"{final}/{live['subscribers']}", everyone))
-    return found
-
-
-def aims_lines(medians: dict[str, dict[str, dict[str, Any]]], labels: list[str]) -> list[str]:
-    engine = medians.get(labels[-1], {}).get("engine", {}).get("bookings_per_s")
-    lines: list[str] = []
-    for label in labels:
-        checked = aims(medians.get(label, {}), engine)
-        if checked:
-            lines.append(f"issue 9 aims, {label}:")
-            lines += [f"  {'met    ' if met else 'NOT met'}  {aim}: {value}" for aim, value, met in checked]
-    return lines
 
 
 def report(bench: Bench) -> dict[str, Any]:
@@ -781,8 +661,12 @@ def checkouts_of(options: Options) -> list[Checkout]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_args(argv)
-    with bench_environment(options, checkouts_of(options)) as bench:
-        result = event_loop_runner()(_run(bench))
+    try:
+        with bench_environment(options, checkouts_of(options)) as bench:
+            result = event_loop_runner()(_run(bench))
+    except KeyboardInterrupt:
+        print("interrupted: the servers and the database were stopped", file=sys.stderr)
+        sys.exit(130)
     print(json.dumps(result))
 
 

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -89,7 +90,17 @@ class Server:
     _log: IO[bytes]
 
     @classmethod
-    def start(cls, checkout: Checkout, workers: int, database_url: str, data_dir: Path, secret: str) -> Server:
+    def start(
+        cls,
+        checkout: Checkout,
+        workers: int,
+        database_url: str,
+        data_dir: Path,
+        secret: str,
+        settings: Mapping[str, str] | None = None,
+    ) -> Server:
+        """Serve `checkout` on the database at `database_url`; `settings` are extra environment variables
+        (e.g. BOXOFFICE_POOL_SIZE); BOXOFFICE_* variables of this process are not passed on."""
         data_dir.mkdir(parents=True, exist_ok=True)
         environment = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
         environment.update(
@@ -99,6 +110,7 @@ class Server:
             BOXOFFICE_BCRYPT_ROUNDS="4",
             PYTHONUNBUFFERED="1",
         )
+        environment.update(settings or {})
         port = free_port()
         log_path = data_dir / f"serve-{workers}w-{port}.log"
         log = log_path.open("wb")

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from event_loop import event_loop_runner
 from sqlalchemy import text
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.config import Settings
 from boxoffice.db.migrate import migrate
@@ -141,7 +142,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         await migrate(database.engine)
         event_id = await create_event(database, args.capacity)
         result = await simulate_bookings(
-            database, event_id, args.users, settings.simulate_max_users, workers=args.workers
+            database, Actor.system(), event_id, args.users, settings.simulate_max_users, workers=args.workers
         )
         report: dict[str, Any] = {"via": "direct", **dataclasses.asdict(result)}
         print_report("direct", report)

@@ -7,10 +7,10 @@ GraphQL errors in 200 responses as well as wrk's own (non-2xx statuses, socket e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import resource
 import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +73,10 @@ class WrkResult:
         return self.http_errors + self.socket_errors + self.graphql_errors
 
 
-def run_wrk(url: str, plan_prefix: Path, connections: int, threads: int, seconds: float) -> WrkResult:
-    """wrk with `connections` connections over `threads` threads (each with its plan) for `seconds`."""
+async def run_wrk(url: str, plan_prefix: Path, connections: int, threads: int, seconds: float) -> WrkResult:
+    """wrk with `connections` connections over `threads` threads (each with its plan) for `seconds`.
+
+    wrk is killed if this is cancelled (Ctrl-C), so that nothing outlives the benchmark."""
     command = [
         wrk_binary(),
         f"--threads={threads}",
@@ -87,11 +89,20 @@ def run_wrk(url: str, plan_prefix: Path, connections: int, threads: int, seconds
         str(plan_prefix),
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), seconds + 120)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    line = next((row for row in completed.stdout.splitlines() if row.startswith("WRK_JSON ")), None)
-    if completed.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
+    output = stdout.decode(errors="replace")
+    line = next((row for row in output.splitlines() if row.startswith("WRK_JSON ")), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({process.returncode}):\n{output}\n{stderr.decode(errors='replace')}")
     raw = json.loads(line.removeprefix("WRK_JSON "))
     return WrkResult(
         requests=raw["requests"],

@@ -1,22 +1,24 @@
-"""The `boxoffice` command: serve, migrate, seed, simulate, purge-synthetic. Each command calls services."""
+"""The `boxoffice` command: serve, migrate, seed, simulate, purge-synthetic, schema. Each command calls services."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import copy
-import dataclasses
 import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
 from boxoffice.db.session import Database, describe_url
 from boxoffice.errors import DomainError
+
+if TYPE_CHECKING:
+    from boxoffice.booking.simulate import SimulationResult
 
 T = TypeVar("T")
 
@@ -45,6 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     simulate = commands.add_parser("simulate", help="N synthetic users book one event at once; prints the report")
     simulate.add_argument("--event", type=int, required=True, help="id of a PUBLISHED event")
     simulate.add_argument("--users", type=int, required=True, help="number of simulated bookers")
+    simulate.add_argument("--json", action="store_true", help="print the report as JSON, as the mutation answers it")
 
     commands.add_parser("purge-synthetic", help="delete the synthetic users of past simulations and their bookings")
 
@@ -53,6 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     admin.add_argument("--email", required=True, help="the admin's email, used to sign in")
     admin.add_argument("--name", default="Admin", help="display name (default Admin)")
+    commands.add_parser("schema", help="print the GraphQL schema (SDL), as committed in schema.graphql")
     args = parser.parse_args(argv)
     if args.command == "serve" and args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -148,6 +152,9 @@ def serve(args: argparse.Namespace) -> int:
             # X-Forwarded-* only from the configured proxies; uvicorn alone would trust 127.0.0.1.
             proxy_headers=bool(settings.forwarded_allow_ips.strip()),
             forwarded_allow_ips=settings.forwarded_allow_ips.strip() or "",
+            # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
+            # CPU than it saved bytes (see bench/README.md, "Live fan-out").
+            ws_per_message_deflate=False,
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for
@@ -170,27 +177,52 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise _Stopped()
 
 
+def simulation_report(result: SimulationResult) -> dict[str, Any]:
+    """The report as the simulateBookings mutation answers it: its SimulationReport fields, camelCase, same values."""
+    from strawberry.schema.name_converter import NameConverter
+    from strawberry.types.base import get_object_definition
+
+    from boxoffice.schema.types import SimulationReport
+
+    report = SimulationReport.from_result(result)
+    names = NameConverter()
+    fields = get_object_definition(SimulationReport, strict=True).fields
+    return {names.get_graphql_name(field): getattr(report, field.python_name) for field in fields}
+
+
+def format_simulation_report(report: dict[str, Any]) -> str:
+    """One `name  value` line per field, the names and values of the mutation's answer (JSON-style literals)."""
+    width = max(len(name) for name in report) + 2
+    lines = [f"simulateBookings report for event {report.get('eventId')}"]
+    for name, value in report.items():
+        shown = value if isinstance(value, str) else json.dumps(value)
+        lines.append(f"  {name:<{width}}{shown}")
+    return "\n".join(lines)
+
+
 def simulate(args: argparse.Namespace) -> int:
+    from boxoffice.auth.actor import Actor
     from boxoffice.booking.simulate import simulate_bookings
 
     settings = get_settings()
 
-    async def run(database: Database) -> dict[str, object]:
+    async def run(database: Database) -> SimulationResult:
         await migrate(database.engine)
-        result = await simulate_bookings(database, args.event, args.users, settings.simulate_max_users)
-        return dataclasses.asdict(result)
+        return await simulate_bookings(database, Actor.system(), args.event, args.users, settings.simulate_max_users)
 
-    print(json.dumps(_with_database(settings, run), indent=2))
+    report = simulation_report(_with_database(settings, run))
+    print(json.dumps(report, indent=2) if args.json else format_simulation_report(report))
     return 0
 
 
 def purge_synthetic(args: argparse.Namespace) -> int:
+    from boxoffice.auth.actor import Actor
     from boxoffice.booking.synthetic import purge_synthetic_users
 
     async def run(database: Database) -> str:
         await migrate(database.engine)
         async with database.session() as session:
-            result = await purge_synthetic_users(session)
+            result = await purge_synthetic_users(session, Actor.system())
         return (
             f"purged {result.users} synthetic users and their bookings on {result.events} events; "
             f"{result.promoted} waitlisted bookings promoted into the freed seats"
@@ -240,6 +272,20 @@ def create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def schema_sdl() -> str:
+    """The served schema in SDL, descriptions included: what `boxoffice schema > schema.graphql` commits."""
+    from strawberry.printer import print_schema
+
+    from boxoffice.schema.root import build_schema
+
+    return print_schema(build_schema(get_settings())) + "\n"
+
+
+def schema_command(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_sdl())
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": serve,
     "migrate": migrate_command,
@@ -247,6 +293,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": simulate,
     "purge-synthetic": purge_synthetic,
     "create-admin": create_admin,
+    "schema": schema_command,
 }
 
 

@@ -13,7 +13,8 @@ from fastapi.requests import HTTPConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
-from boxoffice.auth.permissions import is_admin
+from boxoffice.api.loaders import Loaders
+from boxoffice.auth.actor import Actor
 from boxoffice.auth.service import load_user
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
@@ -22,9 +23,7 @@ from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.errors import Unauthenticated
-from boxoffice.events.service import Viewer
 from boxoffice.live.read_cache import PublicReadCache
-from boxoffice.resolvers.loaders import Loaders
 
 # How long a WebSocket connection trusts its last look at the caller's account (each operation reads it afresh:
 # api/freshness.py); and how often a running subscription reads it again before a push.
@@ -61,6 +60,7 @@ class Context(BaseContext):
         self._session_lock = asyncio.Lock()
         self._user_lookup: asyncio.Task[User | None] | None = None
         self._user_looked_up_at = 0.0
+        self._actor: tuple[User | None, Actor] | None = None
         self.loaders = Loaders(self)
 
     async def call(
@@ -127,9 +127,12 @@ class Context(BaseContext):
             raise Unauthenticated("Sign in first: this needs a valid token (`Authorization: Bearer <token>`)")
         return user
 
-    async def viewer(self) -> Viewer:
+    async def actor(self) -> Actor:
+        """The caller's rights for this operation, built from the account as read for it (see current_user)."""
         user = await self.current_user()
-        return Viewer(user_id=user.id if user else None, is_admin=is_admin(user))
+        if self._actor is None or self._actor[0] is not user:
+            self._actor = (user, Actor.anonymous() if user is None else Actor.user(user.id, user.role))
+        return self._actor[1]
 
     async def recheck_subscriber(self) -> User | None:
         """Before a subscription's push: the caller as they are now, or UNAUTHENTICATED when the token has expired

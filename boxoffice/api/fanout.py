@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -43,8 +44,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from boxoffice.api.errors import shape_error
+from boxoffice.api.loaders import Loaders
+from boxoffice.auth.actor import Actor
 from boxoffice.db.session import Database
-from boxoffice.resolvers.loaders import Loaders
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +99,10 @@ class SnapshotExecutor(StrawberryGraphQLCoreExecutionContext):
 class Shareability:
     shareable: bool
     uses_my_booking: bool
+    # The response keys of `myBooking` in the root object when its answer can be spliced into a rendering
+    # made without it: it appears only there, selects only the booking's own fields, and no directive varies
+    # the shape. None otherwise (each caller's booking then gets a rendering of the whole document).
+    splice_keys: tuple[str, ...] | None = None
 
 
 def _is_caller_independent(parent: GraphQLObjectType, field_name: str, schema: GraphQLSchema) -> bool:
@@ -117,6 +123,63 @@ def _is_caller_independent(parent: GraphQLObjectType, field_name: str, schema: G
     )
 
 
+def _fields(
+    parent: GraphQLObjectType,
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> list[FieldNode] | None:
+    """The fields selected on `parent`, through fragments; None for what this module does not share
+    (a fragment on another type, an unknown fragment)."""
+    found: list[FieldNode] = []
+    if selection_set is None:
+        return found
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            if condition is not None and condition.name.value != parent.name:
+                return None
+            inner = _fields(parent, selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or fragment.type_condition.name.value != parent.name:
+                return None
+            if name in seen:
+                continue
+            seen.add(name)
+            inner = _fields(parent, fragment.selection_set, fragments, seen)
+        else:  # pragma: no cover - the grammar has no other selection
+            return None
+        if inner is None:
+            return None
+        found.extend(inner)
+    return found
+
+
+def _has_directives(
+    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]
+) -> bool:
+    if selection_set is None:
+        return False
+    for selection in selection_set.selections:
+        if selection.directives:
+            return True
+        if isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                if fragment.directives or _has_directives(fragment.selection_set, fragments, seen):
+                    return True
+        elif isinstance(selection, FieldNode | InlineFragmentNode):
+            if _has_directives(selection.selection_set, fragments, seen):
+                return True
+    return False
+
+
 def shareability(
     schema: GraphQLSchema,
     root_type: GraphQLObjectType,
@@ -125,51 +188,88 @@ def shareability(
 ) -> Shareability:
     """Whether what `selection_set` selects below `root_type` is the same for every caller, but `myBooking`."""
     uses_my_booking = False
-    seen_fragments: set[str] = set()
 
     def walk(parent: GraphQLObjectType, selections: SelectionSetNode | None) -> bool:
         nonlocal uses_my_booking
-        if selections is None:
-            return True
-        for selection in selections.selections:
-            if isinstance(selection, FieldNode):
-                name = selection.name.value
-                if not _is_caller_independent(parent, name, schema):
-                    return False
-                if (parent.name, name) == MY_BOOKING:
-                    uses_my_booking = True
-                if name == "__typename":
-                    continue
-                child = get_named_type(parent.fields[name].type)
-                if selection.selection_set is not None:
-                    if not isinstance(child, GraphQLObjectType) or not walk(child, selection.selection_set):
-                        return False
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                if condition is not None and condition.name.value != parent.name:
-                    return False
-                if not walk(parent, selection.selection_set):
-                    return False
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = fragments.get(name)
-                if fragment is None or fragment.type_condition.name.value != parent.name:
-                    return False
-                if name in seen_fragments:
-                    continue
-                seen_fragments.add(name)
-                if not walk(parent, fragment.selection_set):
-                    return False
-            else:
+        fields = _fields(parent, selections, fragments, set())
+        if fields is None:
+            return False
+        for field in fields:
+            name = field.name.value
+            if not _is_caller_independent(parent, name, schema):
+                return False
+            if (parent.name, name) == MY_BOOKING:
+                uses_my_booking = True
+            if name == "__typename" or field.selection_set is None:
+                continue
+            child = get_named_type(parent.fields[name].type)
+            if not isinstance(child, GraphQLObjectType) or not walk(child, field.selection_set):
                 return False
         return True
 
-    shareable = walk(root_type, selection_set)
-    return Shareability(shareable, uses_my_booking)
+    if not walk(root_type, selection_set):
+        return Shareability(False, False)
+    splice_keys = _splice_keys(root_type, selection_set, fragments) if uses_my_booking else None
+    return Shareability(True, uses_my_booking, splice_keys)
 
 
-def _encode(payload: Mapping[str, Any]) -> str:
+def _splice_keys(
+    root_type: GraphQLObjectType,
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> tuple[str, ...] | None:
+    if _has_directives(selection_set, fragments, set()):
+        return None
+    keys: list[str] = []
+    for field in _fields(root_type, selection_set, fragments, set()) or []:
+        if (root_type.name, field.name.value) != MY_BOOKING:
+            continue
+        booking_type = get_named_type(root_type.fields[field.name.value].type)
+        assert isinstance(booking_type, GraphQLObjectType)
+        selected = _fields(booking_type, field.selection_set, fragments, set())
+        # Only the booking's own leaves: nothing that would change with the snapshot (its event, say).
+        if selected is None or any(inner.selection_set is not None for inner in selected):
+            return None
+        key = field.alias.value if field.alias else field.name.value
+        if key not in keys:
+            keys.append(key)
+    return tuple(keys) or None
+
+
+def _encode(payload: object) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+# Stands for a caller's booking in a shared rendering: unguessable, so no data can contain it.
+_HOLE = "\u0001" + uuid.uuid4().hex + ":{}\u0001"
+
+
+@dataclass(slots=True)
+class Rendered:
+    """One execution of the document: its `next` payload as text, and the data it came from."""
+
+    text: str
+    data: dict[str, Any] | None
+    ok: bool
+    _template: tuple[str, ...] | None = None
+
+    def template(self, root_key: str, splice_keys: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The text cut where each `myBooking` goes: n + 1 pieces for the n keys, in their order."""
+        if self._template is not None:
+            return self._template
+        if not self.ok or self.data is None or not isinstance(self.data.get(root_key), dict):
+            return None
+        holes = {key: _HOLE.format(index) for index, key in enumerate(splice_keys)}
+        text = _encode({"data": {**self.data, root_key: {**self.data[root_key], **holes}}})
+        pieces: list[str] = []
+        for key in splice_keys:
+            head, found, text = text.partition(_encode(holes[key]))
+            if not found or _encode(holes[key]) in text:
+                return None
+            pieces.append(head)
+        pieces.append(text)
+        self._template = tuple(pieces)
+        return self._template
 
 
 class SharedRenderer:
@@ -186,34 +286,38 @@ class SharedRenderer:
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
         group: Hashable,
+        root_key: str,
+        splice_keys: tuple[str, ...] | None,
     ) -> None:
         self._schema = schema
         self._document = document
         self._operation_name = operation_name
         self._variables = dict(variables or {})
-        self._group = group
+        self.group = group
+        self.root_key = root_key
+        self.splice_keys = splice_keys
 
-    def payload(
+    def rendering(
         self,
-        renderings: dict[Hashable, asyncio.Future[str]],
+        renderings: dict[Hashable, asyncio.Future[Rendered]],
         variant: Hashable,
         build: Callable[[], tuple[object, object]],
-    ) -> Awaitable[str]:
-        """The encoded `next` payload for this group and `variant` of the snapshot whose `renderings` these are.
+    ) -> Awaitable[Rendered]:
+        """This group's rendering of `variant` of the snapshot whose `renderings` these are.
 
         `build` gives the rendering's context and root value; it is called only by the first subscriber.
         """
-        key = (self._group, variant)
+        key = (self.group, variant)
         rendering = renderings.get(key)
         if rendering is None:
             context, root = build()
             stats.renderings += 1
-            rendering = asyncio.ensure_future(self._render(context, root))
+            rendering = asyncio.ensure_future(self.render(context, root))
             renderings[key] = rendering
         # Shielded: a subscriber that leaves mid-render must not cancel the others' rendering.
         return asyncio.shield(rendering)
 
-    async def _render(self, context: object, root: object) -> str:
+    async def render(self, context: object, root: object) -> Rendered:
         request_id = str(getattr(context, "request_id", "unknown"))
         try:
             executor = SnapshotExecutor.build(
@@ -226,17 +330,41 @@ class SharedRenderer:
             )
             if isinstance(executor, list):
                 errors: list[GraphQLError] = executor
-                return _encode({"data": None, "errors": [shape_error(e, request_id).formatted for e in errors]})
-            result = executor.build_per_event_executor(root).execute_operation(False)
-            if executor.is_awaitable(result):
-                result = await result
+                shaped = [shape_error(error, request_id).formatted for error in errors]
+                return Rendered(_encode({"data": None, "errors": shaped}), None, ok=False)
+            outcome = executor.build_per_event_executor(root).execute_operation(False)
+            if executor.is_awaitable(outcome):
+                outcome = await outcome
+            if not isinstance(outcome, ExecutionResult):
+                # Incremental delivery (@defer, @stream), which the schema does not enable.
+                raise TypeError(f"a snapshot renders to one result, not {type(outcome).__name__}")
+            result = outcome
         except Exception as error:
-            shaped = shape_error(GraphQLError(str(error), original_error=error), request_id)
-            return _encode({"data": None, "errors": [shaped.formatted]})
-        payload: dict[str, Any] = {"data": result.data}  # type: ignore[union-attr]
-        if result.errors:  # type: ignore[union-attr]
-            payload["errors"] = [shape_error(e, request_id).formatted for e in result.errors]  # type: ignore[union-attr]
-        return _encode(payload)
+            shaped_error = shape_error(GraphQLError(str(error), original_error=error), request_id)
+            return Rendered(_encode({"data": None, "errors": [shaped_error.formatted]}), None, ok=False)
+        data = result.data
+        payload: dict[str, Any] = {"data": data}
+        if result.errors:
+            payload["errors"] = [shape_error(e, request_id).formatted for e in result.errors]
+        return Rendered(_encode(payload), data, ok=not result.errors)
+
+    def parts(self, rendered: Rendered) -> tuple[str, ...] | None:
+        """A caller's `myBooking` answers, encoded, cut out of a rendering made with their booking."""
+        assert self.splice_keys is not None
+        if not rendered.ok or rendered.data is None:
+            return None
+        root = rendered.data.get(self.root_key)
+        if not isinstance(root, dict):
+            return None
+        return tuple(_encode(root.get(key)) for key in self.splice_keys)
+
+
+def splice(template: tuple[str, ...], parts: tuple[str, ...]) -> str:
+    pieces = [template[0]]
+    for part, piece in zip(parts, template[1:], strict=True):
+        pieces.append(part)
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 class _PlanCache:
@@ -283,8 +411,10 @@ def shared_renderer(
     except (TypeError, ValueError):
         return None
     document = DocumentNode(definitions=(operation, *fragments.values()))
+    root_key = root_field.alias.value if root_field.alias else root_field.name.value
     stats.shared_subscriptions += 1
-    return SharedRenderer(schema, document, operation_name, variables, group), plan.uses_my_booking
+    renderer = SharedRenderer(schema, document, operation_name, variables, group, root_key, plan.splice_keys)
+    return renderer, plan.uses_my_booking
 
 
 def new_request_id() -> str:
@@ -312,6 +442,9 @@ class SnapshotContext:
 
     async def current_user(self) -> None:
         return None
+
+    async def actor(self) -> Actor:
+        return Actor.anonymous()
 
     def as_context(self) -> Context:
         return cast("Context", self)

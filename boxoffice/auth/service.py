@@ -9,11 +9,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password, verify_password
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.db.models import Role, User
 from boxoffice.db.transaction import transaction
-from boxoffice.errors import BadUserInput, Conflict, NotFound, Unauthenticated
+from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
@@ -138,7 +139,10 @@ async def load_user(session: AsyncSession, user_id: int) -> User | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def set_user_role(session: AsyncSession, user_id: int, role: Role) -> User:
+async def set_user_role(session: AsyncSession, actor: Actor, user_id: int, role: Role) -> User:
+    """Give a user a role (ADMIN only); the last admin cannot be demoted."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can do this")
     async with transaction(session):
         # Lock the admins first: two admins demoting each other at once must not leave nobody in charge.
         admins = (

@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking import ledger
 from boxoffice.booking.ledger import LockedEvent
 from boxoffice.db.driver import driver_connection, driver_transaction
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING, Booking, BookingStatus, EventStatus
-from boxoffice.errors import BadUserInput, Conflict, NotFound
+from boxoffice.errors import BadUserInput, Conflict, NotFound, Unauthenticated
 
 
 def validate_quantity(quantity: int) -> None:
@@ -46,18 +47,26 @@ def ensure_open_for_booking(event: LockedEvent, now: datetime | None = None) -> 
         raise Conflict("This event has already started, so it cannot be booked")
 
 
-async def book(session: AsyncSession, event_id: int, user_id: int, quantity: int = 1) -> Booking:
-    """Book `quantity` seats for `user_id`: CONFIRMED if they are free and nobody waits, else WAITLISTED."""
+async def book(session: AsyncSession, actor: Actor, event_id: int, quantity: int = 1) -> Booking:
+    """Book `quantity` seats for the actor: CONFIRMED if they are free and nobody waits, else WAITLISTED.
+
+    An event the actor may not see (another organizer's DRAFT) answers NOT_FOUND, not "not published yet".
+    """
     async with driver_connection(session) as conn:
-        return await book_on(conn, event_id, user_id, quantity)
+        return await book_on(conn, actor, event_id, quantity)
 
 
-async def book_on(conn: asyncpg.Connection, event_id: int, user_id: int, quantity: int = 1) -> Booking:
+async def book_on(conn: asyncpg.Connection, actor: Actor, event_id: int, quantity: int = 1) -> Booking:
     """`book` on a connection already in hand (simulation workers keep one for many bookers); its own transaction."""
+    user_id = actor.user_id
+    if user_id is None:
+        raise Unauthenticated("Sign in first: a booking belongs to a user")
     validate_quantity(quantity)
     try:
         async with conn.transaction():
             event = await ledger.lock_event(conn, event_id)
+            if not actor.may_see(event):
+                raise NotFound(f"Event {event_id} does not exist")
             ensure_open_for_booking(event)
             record = await ledger.record_booking(conn, event, user_id, quantity, decide(event, quantity))
     except asyncpg.UniqueViolationError as error:
@@ -72,10 +81,10 @@ async def book_on(conn: asyncpg.Connection, event_id: int, user_id: int, quantit
     return ledger.booking_from_record(record)
 
 
-async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None = None) -> Booking:
+async def cancel(session: AsyncSession, actor: Actor, booking_id: int) -> Booking:
     """Cancel a booking. A confirmed one frees its seats and promotes from the line in the same transaction.
 
-    With `owner_id`, only that user's booking can be cancelled; anyone else's answers NOT_FOUND.
+    Only its user or an admin may: anyone else's booking answers NOT_FOUND, so nothing tells it exists.
     """
     async with driver_transaction(session) as conn:
         event_id = await ledger.booking_event_id(conn, booking_id)
@@ -84,7 +93,7 @@ async def cancel(session: AsyncSession, booking_id: int, *, owner_id: int | None
         event = await ledger.lock_event(conn, event_id)
         # Re-read under the lock: bookings only change under their event's lock.
         current = await ledger.read_booking(conn, booking_id)
-        if owner_id is not None and current.user_id != owner_id:
+        if not actor.may_cancel(current):
             raise NotFound(f"Booking {booking_id} does not exist")
         if current.status is BookingStatus.CANCELLED:
             raise Conflict("This booking is already cancelled")

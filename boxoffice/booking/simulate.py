@@ -18,14 +18,15 @@ from dataclasses import dataclass
 import asyncpg
 from sqlalchemy import text
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.ledger import lock_event
 from boxoffice.booking.service import book_on, ensure_open_for_booking
 from boxoffice.booking.synthetic import create_synthetic_users, simulation_guard
 from boxoffice.db.driver import driver_connection, driver_transaction
-from boxoffice.db.models import BookingStatus
+from boxoffice.db.models import BookingStatus, Role
 from boxoffice.db.session import Database
-from boxoffice.errors import BadUserInput, DomainError
+from boxoffice.errors import BadUserInput, DomainError, Forbidden
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,8 @@ async def _worker(database: Database, event_id: int, bookers: Iterator[int], tal
     ):
         for user_id in bookers:
             try:
-                booking = await book_on(conn, event_id, user_id)
+                # Each synthetic booker acts as itself, an audience user, through bookEvent's own code.
+                booking = await book_on(conn, Actor.user(user_id, Role.AUDIENCE), event_id)
             except DomainError as error:
                 # A booker that fails is part of the report, not the end of the run.
                 tally.failed += 1
@@ -120,9 +122,11 @@ async def _run_bookers(database: Database, event_id: int, user_ids: list[int], w
 
 
 async def simulate_bookings(
-    database: Database, event_id: int, users: int, max_users: int, *, workers: int | None = None
+    database: Database, actor: Actor, event_id: int, users: int, max_users: int, *, workers: int | None = None
 ) -> SimulationResult:
-    """Create `users` synthetic audience users and have each book one seat of the event concurrently."""
+    """Create `users` synthetic audience users and have each book one seat of the event concurrently (ADMIN only)."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can do this")
     if not 1 <= users <= max_users:
         raise BadUserInput(f"users must be between 1 and {max_users}, got {users}")
     started = time.perf_counter()

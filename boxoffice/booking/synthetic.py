@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking import ledger
 from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Role, sql_in
+from boxoffice.errors import Forbidden
 
 # Any constant works; it only has to be the same in every process.
 _SYNTHETIC_LOCK_KEY = 0x5_1A_B00C
@@ -83,12 +85,14 @@ async def create_synthetic_users(engine: AsyncEngine, count: int) -> list[int]:
         return list(rows.scalars())
 
 
-async def purge_synthetic_users(session: AsyncSession) -> PurgeResult:
+async def purge_synthetic_users(session: AsyncSession, actor: Actor) -> PurgeResult:
     """Delete every synthetic user and their bookings, in one transaction, keeping each event's invariants.
 
     Each affected event is fixed under its row lock (in id order, like every other multi-event writer),
-    before the users go, so no booking ever disappears from an event behind its lock's back.
+    before the users go, so no booking ever disappears from an event behind its lock's back. ADMIN only.
     """
+    if not actor.is_admin:
+        raise Forbidden("Only admins can do this")
     async with driver_transaction(session) as conn:
         # Waits for running simulations to finish and keeps new ones out until this commits.
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _SYNTHETIC_LOCK_KEY)

@@ -1,7 +1,8 @@
-"""Organizers' side of events: create, edit, publish, cancel, and who may see which event.
+"""Organizers' side of events: create, edit, publish, cancel, and which events a caller sees.
 
-`manager_id` on the write operations: None acts with admin rights on every event; a user id acts only on
-that user's own events, and answers NOT_FOUND for anyone else's, so nothing leaks that it exists.
+Every operation acts for an Actor and checks its rights itself, the write operations under the event's row
+lock: an event the actor may not see answers NOT_FOUND (nothing tells a DRAFT exists), one it sees but may
+not manage answers FORBIDDEN.
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.auth.actor import OwnedEvent
+from boxoffice.auth.actor import Actor, OwnedEvent
 from boxoffice.booking import ledger
 from boxoffice.booking.ledger import LockedEvent, lock_event
 from boxoffice.db.driver import driver_transaction
-from boxoffice.db.models import Event, EventStatus
+from boxoffice.db.models import Event, EventStatus, Role
 from boxoffice.db.transaction import transaction
-from boxoffice.errors import BadUserInput, Conflict, NotFound
+from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound
+
+E = TypeVar("E", bound=OwnedEvent)
 
 MAX_TITLE = 200
 MAX_VENUE = 200
@@ -46,21 +49,6 @@ class EventChanges:
     venue: str | None = None
     starts_at: datetime | None = None
     capacity: int | None = None
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: decides which events are visible. None for a signed-out caller."""
-
-    user_id: int | None = None
-    is_admin: bool = False
-
-    def may_see(self, event: OwnedEvent) -> bool:
-        return (
-            event.status != EventStatus.DRAFT
-            or self.is_admin
-            or (self.user_id is not None and event.organizer_id == self.user_id)
-        )
 
 
 @dataclass(frozen=True)
@@ -105,7 +93,11 @@ def _capacity(value: int) -> int:
     return value
 
 
-async def create_event(session: AsyncSession, organizer_id: int, draft: EventDraft) -> Event:
+async def create_event(session: AsyncSession, actor: Actor, draft: EventDraft) -> Event:
+    """A new DRAFT owned by the actor, an ORGANIZER or ADMIN."""
+    organizer_id = actor.user_id
+    if organizer_id is None or not actor.is_at_least(Role.ORGANIZER):
+        raise Forbidden("Only organizers and admins can do this")
     event = ledger.new_event(
         organizer_id=organizer_id,
         title=_text("title", draft.title, MAX_TITLE),
@@ -120,10 +112,13 @@ async def create_event(session: AsyncSession, organizer_id: int, draft: EventDra
     return event
 
 
-async def _lock_managed(conn: asyncpg.Connection, event_id: int, manager_id: int | None) -> LockedEvent:
+async def _lock_managed(conn: asyncpg.Connection, actor: Actor, event_id: int) -> LockedEvent:
+    """Lock an event the actor manages: NOT_FOUND if they may not see it, FORBIDDEN if they may not manage it."""
     event = await lock_event(conn, event_id)
-    if manager_id is not None and event.organizer_id != manager_id:
+    if not actor.may_see(event):
         raise NotFound(f"Event {event_id} does not exist")
+    if not actor.may_manage(event):
+        raise Forbidden("Only this event's organizer or an admin can change it")
     return event
 
 
@@ -133,7 +128,8 @@ async def _reload(session: AsyncSession, event_id: int) -> Event:
     ).scalar_one()
 
 
-async def update_event(session: AsyncSession, event_id: int, changes: EventChanges, *, manager_id: int | None) -> Event:
+def _validated(changes: EventChanges) -> dict[str, object]:
+    """The columns to set, each value checked; capacity is checked here and applied by the ledger."""
     fields: dict[str, object] = {}
     if changes.title is not None:
         fields["title"] = _text("title", changes.title, MAX_TITLE)
@@ -145,8 +141,14 @@ async def update_event(session: AsyncSession, event_id: int, changes: EventChang
         fields["starts_at"] = _starts_at(changes.starts_at)
     if changes.capacity is not None:
         _capacity(changes.capacity)
+    return fields
+
+
+async def update_event(session: AsyncSession, actor: Actor, event_id: int, changes: EventChanges) -> Event:
     async with driver_transaction(session) as conn:
-        event = await _lock_managed(conn, event_id, manager_id)
+        event = await _lock_managed(conn, actor, event_id)
+        # Rights first, then the input (pure checks, no I/O under the lock), then the event's state.
+        fields = _validated(changes)
         if event.status is EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled and can no longer be edited")
         if fields:
@@ -160,9 +162,9 @@ async def update_event(session: AsyncSession, event_id: int, changes: EventChang
     return await _reload(session, event_id)
 
 
-async def publish_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
+async def publish_event(session: AsyncSession, actor: Actor, event_id: int) -> Event:
     async with driver_transaction(session) as conn:
-        event = await _lock_managed(conn, event_id, manager_id)
+        event = await _lock_managed(conn, actor, event_id)
         if event.status is EventStatus.CANCELLED:
             raise Conflict("This event has been cancelled and cannot be published")
         if event.status is EventStatus.DRAFT:
@@ -170,19 +172,31 @@ async def publish_event(session: AsyncSession, event_id: int, *, manager_id: int
     return await _reload(session, event_id)
 
 
-async def cancel_event(session: AsyncSession, event_id: int, *, manager_id: int | None) -> Event:
+async def cancel_event(session: AsyncSession, actor: Actor, event_id: int) -> Event:
     """Cancel the event and every active booking on it, in one transaction."""
     async with driver_transaction(session) as conn:
-        event = await _lock_managed(conn, event_id, manager_id)
+        event = await _lock_managed(conn, actor, event_id)
         if event.status is EventStatus.CANCELLED:
             raise Conflict("This event is already cancelled")
         await ledger.cancel_event(conn, event)
     return await _reload(session, event_id)
 
 
-async def get_event(session: AsyncSession, event_id: int, viewer: Viewer) -> Event:
-    event = await session.get(Event, event_id, populate_existing=True)
-    if event is None or not viewer.may_see(event):
+def seen_by(actor: Actor, event: E | None) -> E | None:
+    """The event as the actor sees it: None when it does not exist or they may not see it (the two look the same)."""
+    if event is None or not actor.may_see(event):
+        return None
+    return event
+
+
+async def find_event(session: AsyncSession, actor: Actor, event_id: int) -> Event | None:
+    return seen_by(actor, await session.get(Event, event_id, populate_existing=True))
+
+
+async def get_event(session: AsyncSession, actor: Actor, event_id: int) -> Event:
+    """The event, or NOT_FOUND when it does not exist or the actor may not see it."""
+    event = await find_event(session, actor, event_id)
+    if event is None:
         raise NotFound(f"Event {event_id} does not exist")
     return event
 
@@ -224,7 +238,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 async def list_events(
     session: AsyncSession,
-    viewer: Viewer,
+    actor: Actor,
     *,
     status: EventStatus | None = None,
     first: int = 50,
@@ -237,10 +251,11 @@ async def list_events(
     query = select(Event).order_by(Event.starts_at, Event.id).limit(first + 1)
     if status is not None:
         query = query.where(Event.status == status)
-    if not viewer.is_admin:
+    if not actor.is_admin:
+        # Actor.may_see as SQL, so that pages are cut after the rule applies.
         visible = Event.status != EventStatus.DRAFT
-        if viewer.user_id is not None:
-            visible = or_(visible, Event.organizer_id == viewer.user_id)
+        if actor.user_id is not None:
+            visible = or_(visible, Event.organizer_id == actor.user_id)
         query = query.where(visible)
     if after is not None:
         starts_at, event_id = decode_cursor(after)

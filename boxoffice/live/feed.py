@@ -17,7 +17,7 @@ from boxoffice.live.snapshots import EventState
 logger = logging.getLogger(__name__)
 
 ReadState = Callable[[int], Awaitable[EventState | None]]
-Publish = Callable[[int, EventState], None]
+Publish = Callable[[int, EventState], Awaitable[None]]
 IsPinned = Callable[[int], bool]
 
 _RETRY_SECONDS = 1.0
@@ -85,7 +85,7 @@ class EventFeed:
                     continue
                 self.reads += 1
                 if state is not None:
-                    self._publish(self.event_id, state)
+                    await self._publish(self.event_id, state)
         finally:
             self._task = None
             self._on_idle(self)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -193,9 +193,21 @@ class LiveHub:
 
     # Fan-out -----------------------------------------------------------------------------------------
 
-    def _publish(self, event_id: int, state: EventState) -> None:
+    async def _publish(self, event_id: int, state: EventState) -> None:
         self.published += 1
-        for subscriber in list(self._event_subscribers.get(event_id, ())):
+        subscribers = list(self._event_subscribers.get(event_id, ()))
+        # Once per group, before anyone is woken: they then find what they share ready, instead of all waiting
+        # on the first of them to make it.
+        prepared: set[Hashable] = set()
+        for subscriber in subscribers:
+            if subscriber.prepare is None or subscriber.prepare_key in prepared:
+                continue
+            prepared.add(subscriber.prepare_key)
+            try:
+                await subscriber.prepare(state)
+            except Exception:
+                logger.warning("preparing a snapshot of event %s failed", event_id, exc_info=True)
+        for subscriber in subscribers:
             subscriber.offer(state)
         organizer = state.organizer
         for user_id, views in state.bookings.items():

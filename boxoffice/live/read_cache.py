@@ -2,7 +2,7 @@
 
 What it holds: immutable snapshots of event rows by id, and pages of the events listing as a signed-out
 caller sees them, keyed by (status, first, after). Nothing per caller is ever stored: visibility is applied
-to the cached row on every read (`Viewer.may_see`), and per-caller fields (`myBooking`, an event's bookings)
+to the cached row on every read (`Actor.may_see`), and per-caller fields (`myBooking`, an event's bookings)
 are resolved per request as before.
 
 Freshness. Every committed change to an event or its bookings is announced on `boxoffice_events` (migration
@@ -42,6 +42,8 @@ from boxoffice.live.listener import PgListener
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 _EVENT_COLUMNS = (
     "id, organizer_id, title, description, venue, starts_at, capacity, seats_remaining, waitlist_count, status"
@@ -119,12 +121,12 @@ async def read_public_page(connection: asyncpg.Connection, key: PageKey) -> Publ
     return PublicPage(tuple(rows[:first]), has_next_page=len(rows) > first)
 
 
-class _Lru(OrderedDict[Hashable, Any]):
+class _Lru(OrderedDict[_K, _V]):
     def __init__(self, capacity: int) -> None:
         super().__init__()
         self.capacity = capacity
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, key: _K, value: _V) -> None:
         self[key] = value
         self.move_to_end(key)
         if len(self) > self.capacity:
@@ -135,8 +137,8 @@ class PublicReadCache:
     """Event rows and public pages, valid only while this process's LISTEN connection is in place."""
 
     def __init__(self, *, max_events: int = 10_000, max_pages: int = 1_000) -> None:
-        self._events = _Lru(max_events)
-        self._pages = _Lru(max_pages)
+        self._events: _Lru[int, EventRow] = _Lru(max_events)
+        self._pages: _Lru[PageKey, PublicPage] = _Lru(max_pages)
         # A counter of changes: every notification and every flush moves it on. A load stores its result only
         # if nothing about its key changed since the load started.
         self._changes = 0
@@ -228,7 +230,7 @@ class PublicReadCache:
             found = self._events.get(event_id)
             if found is not None:
                 self.hits += 1
-                return found  # type: ignore[no-any-return]
+                return found
         started = self._changes
         row = await run(lambda connection: read_event_row(connection, event_id))
         self.misses += 1
@@ -245,7 +247,7 @@ class PublicReadCache:
             found = self._pages.get(key)
             if found is not None:
                 self.hits += 1
-                return found  # type: ignore[no-any-return]
+                return found
         started = self._changes
         page = await run(lambda connection: read_public_page(connection, key))
         self.misses += 1

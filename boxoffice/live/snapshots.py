@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,7 @@ class EventState:
     bookings: dict[int, list[BookingView]]  # user id -> that user's bookings on the event
     # What subscribers are sent of this state, rendered once per group and shared (boxoffice/api/fanout.py);
     # it lives and dies with the state, which subscribers drop as soon as a newer one is offered.
-    renderings: dict[Hashable, asyncio.Future[str]] = field(default_factory=dict, compare=False, repr=False)
+    renderings: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def fingerprint(self) -> tuple[object, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +45,9 @@ class Subscriber:
             self.task.cancel()
 
 
+Prepare = Callable[[EventState], Awaitable[None]]
+
+
 class EventSubscriber(Subscriber):
     """eventUpdates: holds the latest state of one event, nothing older."""
 
@@ -52,6 +56,10 @@ class EventSubscriber(Subscriber):
         self.event_id = event_id
         self.latest: EventState | None = None
         self._offered: tuple[object, ...] | None = None
+        # Work the hub does once per snapshot for all subscribers with the same `prepare_key`, before offering
+        # it to them (the rendering they share): set by the subscription, None when there is none.
+        self.prepare: Prepare | None = None
+        self.prepare_key: Hashable = None
 
     def offer(self, state: EventState) -> None:
         mine = state.active_booking(self.user_id)

@@ -47,13 +47,16 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
 
 
 async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:
-    user = await info.context.call(service.set_user_role, parse_id(user_id, "user"), role)
+    context = info.context
+    user = await context.call(service.set_user_role, await context.actor(), parse_id(user_id, "user"), role)
     return UserType.from_model(user)
 
 
 async def users(info: Info, first: int, after: str | None) -> UserConnection:
     context = info.context
-    page = await context.call(list_users, first=first, after=after, max_page_size=context.settings.max_page_size)
+    page = await context.call(
+        list_users, await context.actor(), first=first, after=after, max_page_size=context.settings.max_page_size
+    )
     edges = [UserEdge(cursor=str(user.id), node=UserType.from_model(user)) for user in page.users]
     end_cursor = edges[-1].cursor if edges else None
     return UserConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from boxoffice.api.context import Context
-from boxoffice.auth.permissions import is_admin, manages
-from boxoffice.errors import BadUserInput, Forbidden
+from boxoffice.errors import BadUserInput
 from boxoffice.events import service
 from boxoffice.live.read_cache import PublicPage
 from boxoffice.resolvers.ids import parse_id
@@ -14,13 +13,13 @@ from boxoffice.schema.types import EventConnection, EventEdge, EventInput, Event
 
 async def events(info: Info, status: EventStatus | None, first: int, after: str | None) -> EventConnection:
     context = info.context
-    viewer = await context.viewer()
-    if viewer.user_id is None:
+    actor = await context.actor()
+    if not actor.signed_in:
         # What a signed-out caller sees is the same for all of them: served from the read cache.
         return _connection(await _cached_page(context, status, first, after))
     page = await context.call(
         service.list_events,
-        viewer,
+        actor,
         status=status,
         first=first,
         after=after,
@@ -35,12 +34,9 @@ async def event(info: Info, id: str) -> EventType | None:
     """Null, without an error, for an event that does not exist or that the caller may not see."""
     context = info.context
     event_id = parse_id(id, "event")
-    viewer = await context.viewer()
     # The row is the same for everyone (read cache); who may see it is decided per caller.
-    found = await context.read_cache.event(event_id, context.on_connection)
-    if found is None or not viewer.may_see(found):
-        return None
-    return EventType.from_model(found)
+    found = service.seen_by(await context.actor(), await context.read_cache.event(event_id, context.on_connection))
+    return EventType.from_model(found) if found else None
 
 
 async def _cached_page(context: Context, status: EventStatus | None, first: int, after: str | None) -> PublicPage:
@@ -56,22 +52,8 @@ def _connection(page: PublicPage) -> EventConnection:
     return EventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))
 
 
-async def _authorize_management(info: Info, id: str) -> tuple[int, int | None]:
-    """The event id and the `manager_id` to act as; NOT_FOUND if the caller cannot see it, FORBIDDEN if they
-    can see it but it is not theirs."""
-    context = info.context
-    event_id = parse_id(id, "event")
-    user = await context.require_user()
-    found = await context.call(service.get_event, event_id, await context.viewer())
-    if not manages(user, found.organizer_id):
-        raise Forbidden("Only this event's organizer or an admin can change it")
-    # The service re-checks ownership under the row lock.
-    return event_id, None if is_admin(user) else user.id
-
-
 async def create_event(info: Info, input: EventInput) -> EventType:
     context = info.context
-    user = await context.require_user()
     draft = service.EventDraft(
         title=input.title,
         description=input.description,
@@ -79,11 +61,11 @@ async def create_event(info: Info, input: EventInput) -> EventType:
         starts_at=input.starts_at,
         capacity=input.capacity,
     )
-    return EventType.from_model(await context.call(service.create_event, user.id, draft))
+    return EventType.from_model(await context.call(service.create_event, await context.actor(), draft))
 
 
 async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventType:
-    event_id, manager_id = await _authorize_management(info, id)
+    context = info.context
     changes = service.EventChanges(
         title=input.title,
         description=input.description,
@@ -91,15 +73,15 @@ async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventTyp
         starts_at=input.starts_at,
         capacity=input.capacity,
     )
-    updated = await info.context.call(service.update_event, event_id, changes, manager_id=manager_id)
+    updated = await context.call(service.update_event, await context.actor(), parse_id(id, "event"), changes)
     return EventType.from_model(updated)
 
 
 async def publish_event(info: Info, id: str) -> EventType:
-    event_id, manager_id = await _authorize_management(info, id)
-    return EventType.from_model(await info.context.call(service.publish_event, event_id, manager_id=manager_id))
+    context = info.context
+    return EventType.from_model(await context.call(service.publish_event, await context.actor(), parse_id(id, "event")))
 
 
 async def cancel_event(info: Info, id: str) -> EventType:
-    event_id, manager_id = await _authorize_management(info, id)
-    return EventType.from_model(await info.context.call(service.cancel_event, event_id, manager_id=manager_id))
+    context = info.context
+    return EventType.from_model(await context.call(service.cancel_event, await context.actor(), parse_id(id, "event")))

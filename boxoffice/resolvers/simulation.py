@@ -12,5 +12,6 @@ async def simulate_bookings(info: Info, event_id: str, users: int) -> Simulation
     parsed = parse_id(event_id, "event")
     # The simulation takes its own connections; this request's idle one goes back to the pool meanwhile.
     await context.release_connection()
-    result = await run_simulation(context.database, parsed, users, max_users=context.settings.simulate_max_users)
+    actor = await context.actor()
+    result = await run_simulation(context.database, actor, parsed, users, max_users=context.settings.simulate_max_users)
     return SimulationReport.from_result(result)

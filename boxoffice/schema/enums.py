@@ -1,15 +1,57 @@
 """The contract's enums, exposed to GraphQL as they are: the very enums the models store and the services use.
 
-`strawberry.enum` registers each class as it is (no copy), so resolvers return the models' values unconverted.
+`strawberry.enum` registers each class as it is (no copy), so resolvers return the models' values unconverted;
+the descriptions the schema shows for them and for each of their values are declared here.
 """
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
 
 from boxoffice.db.models import BookingStatus, EventStatus, Role
 
-for _enum in (Role, EventStatus, BookingStatus):
-    strawberry.enum(_enum)
+
+def _expose(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
+    strawberry.enum(cls, description=description)
+    definition = vars(cls)["__strawberry_definition__"]
+    assert isinstance(definition, StrawberryEnumDefinition)
+    assert {value.name for value in definition.values} == set(values), f"describe every value of {cls.__name__}"
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+_expose(
+    Role,
+    "A user's place on the role ladder AUDIENCE < ORGANIZER < ADMIN: each role may do everything the roles below "
+    "it may. Accounts start as AUDIENCE; only an ADMIN changes roles (setUserRole).",
+    {
+        "AUDIENCE": "Books seats, joins waiting lists and cancels their own bookings.",
+        "ORGANIZER": "Also creates events and manages their own: edit, publish, cancel, see their bookings.",
+        "ADMIN": "Also manages every event, lists users, changes roles and runs simulateBookings.",
+    },
+)
+_expose(
+    EventStatus,
+    "Where an event is in its life: DRAFT -> PUBLISHED -> CANCELLED (a DRAFT may also be cancelled).",
+    {
+        "DRAFT": "Being prepared: visible only to its organizer and ADMINs, and not open for booking.",
+        "PUBLISHED": "Visible to everyone, signed in or not, and open for booking.",
+        "CANCELLED": "Called off: still visible to everyone; every booking was cancelled with it, no new one is taken.",
+    },
+)
+_expose(
+    BookingStatus,
+    "Where a booking stands. CONFIRMED and WAITLISTED bookings are active: a user holds at most one active "
+    "booking per event.",
+    {
+        "CONFIRMED": "Holds its `quantity` seats of the event.",
+        "WAITLISTED": "Waits in line for seats (see Booking.waitlistPosition); confirmed automatically, first come "
+        "first served, when enough seats free up.",
+        "CANCELLED": "Cancelled by its user, an ADMIN, or with its event; holds no seat and no place in line.",
+    },
+)
 
 __all__ = ["BookingStatus", "EventStatus", "Role"]

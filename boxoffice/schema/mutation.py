@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from boxoffice.auth.permissions import IsAdmin, IsOrganizer, requires
+from boxoffice.api.permissions import IsAdmin, IsOrganizer, requires
 from boxoffice.resolvers import accounts, bookings, events, simulation
 from boxoffice.schema.enums import Role
 from boxoffice.schema.types import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from boxoffice.auth.permissions import IsAdmin, requires
+from boxoffice.api.permissions import IsAdmin, requires
 from boxoffice.resolvers import accounts, bookings, events
 from boxoffice.schema.enums import EventStatus
 from boxoffice.schema.types import BookingType, EventConnection, EventType, Info, UserConnection, UserType

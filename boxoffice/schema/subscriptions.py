@@ -13,21 +13,22 @@ sends its pushes itself and yields nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Iterator
+from collections.abc import AsyncGenerator, Hashable, Iterator
+from functools import partial
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from boxoffice.api.context import Context
 from boxoffice.api.errors import shape_error
-from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer
+from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
+from boxoffice.api.permissions import requires
 from boxoffice.api.websocket import PushSink, current_sink
-from boxoffice.auth.permissions import is_admin, requires
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
 from boxoffice.errors import Forbidden
-from boxoffice.events.service import Viewer, get_event
+from boxoffice.events.service import get_event
 from boxoffice.live.hub import LiveHub
 from boxoffice.live.snapshots import BookingView, EventState
 from boxoffice.resolvers.ids import parse_id
@@ -42,7 +43,7 @@ class StreamErrorCodes(SchemaExtension):
     ErrorCodes shapes a result once the operation ends, which for a stream is after the client got it.
     """
 
-    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         if isinstance(result, ExecutionResult) and result.errors:
             request_id = str(getattr(self.execution_context.context, "request_id", "unknown"))
             result.errors = [shape_error(error, request_id) for error in result.errors]
@@ -50,7 +51,8 @@ class StreamErrorCodes(SchemaExtension):
 
 
 def _hub(context: Context) -> LiveHub:
-    return context.connection.app.state.live_hub
+    hub: LiveHub = context.connection.app.state.live_hub
+    return hub
 
 
 def _prime_event(context: Context, event: Event, organizer: User | None) -> None:
@@ -90,6 +92,8 @@ async def _event_stream(
     user_id = user.id if user else None
     loop = asyncio.get_running_loop()
     async with hub.watch_event(event_id, user_id) as subscriber:
+        if shared is not None:
+            subscriber.prepare, subscriber.prepare_key = partial(shared.prepare, context), shared.renderer.group
         while True:
             state = await subscriber.next_state()
             await _still_allowed(context, state.event)
@@ -105,6 +109,15 @@ async def _event_stream(
             subscriber.sending_since = None
 
 
+def _snapshot_rendering(context: Context, state: EventState, owner: User | None) -> tuple[object, object]:
+    """The context and root a rendering of `state` resolves with; with `owner`'s booking, or none."""
+    snapshot = SnapshotContext(context.database)
+    _prime_event_state(snapshot.as_context(), state, owner.id if owner is not None else None)
+    if owner is not None:
+        snapshot.loaders.users.prime(owner.id, owner, force=True)
+    return snapshot, EventType.from_model(state.event)
+
+
 class _Shared:
     """An eventUpdates subscription sent shared renderings through its operation's sink."""
 
@@ -112,20 +125,34 @@ class _Shared:
         self.renderer = renderer
         self.uses_my_booking = uses_my_booking
         self.sink = sink
+        # This subscriber's own myBooking answer, encoded, and the booking version it is for: rendered again
+        # only when the booking changes, not with every snapshot.
+        self._parts: tuple[Hashable, tuple[str, ...]] | None = None
 
-    def payload(self, context: Context, state: EventState, user: User | None) -> Awaitable[str]:
+    async def prepare(self, context: Context, state: EventState) -> None:
+        """The rendering everyone in the group without a booking is sent (the hub calls it once per group)."""
+        await self.renderer.rendering(state.renderings, None, partial(_snapshot_rendering, context, state, None))
+
+    async def payload(self, context: Context, state: EventState, user: User | None) -> str:
+        renderer = self.renderer
+        # Usually made already, by `prepare`.
+        shared = await renderer.rendering(state.renderings, None, partial(_snapshot_rendering, context, state, None))
         mine = state.active_booking(user.id) if self.uses_my_booking and user is not None else None
-        # Everyone without a booking here shares one rendering; a booking is only ever its owner's.
-        variant = (mine.booking.id, mine.fingerprint) if mine is not None else None
-
-        def build() -> tuple[object, object]:
-            snapshot = SnapshotContext(context.database)
-            _prime_event_state(snapshot.as_context(), state, user.id if mine is not None and user else None)
-            if mine is not None and user is not None:
-                snapshot.loaders.users.prime(user.id, user, force=True)
-            return snapshot, EventType.from_model(state.event)
-
-        return self.renderer.payload(state.renderings, variant, build)
+        if mine is None:
+            return shared.text
+        # A booking is only ever its owner's: cut into the shared rendering where the document allows it...
+        version = (mine.booking.id, mine.booking.updated_at, mine.fingerprint)
+        splice_keys = renderer.splice_keys
+        template = shared.template(renderer.root_key, splice_keys) if splice_keys else None
+        if template is not None:
+            if self._parts is None or self._parts[0] != version:
+                own = renderer.parts(await renderer.render(*_snapshot_rendering(context, state, user)))
+                self._parts = (version, own) if own is not None else None
+            if self._parts is not None:
+                return splice(template, self._parts[1])
+        # ... else the whole document rendered with it.
+        build = partial(_snapshot_rendering, context, state, user)
+        return (await renderer.rendering(state.renderings, version, build)).text
 
 
 def _shared(info: Info) -> _Shared | None:
@@ -174,8 +201,8 @@ async def _booking_stream(context: Context, hub: LiveHub, user: User) -> AsyncGe
 async def _still_allowed(context: Context, event: Event) -> None:
     """Before each push: a subscriber whose token expired or whose account is gone gets UNAUTHENTICATED, and one
     who may no longer see the event (a DRAFT, after a demotion) FORBIDDEN; either ends the subscription."""
-    user = await context.recheck_subscriber()
-    if not Viewer(user_id=user.id if user else None, is_admin=is_admin(user)).may_see(event):
+    await context.recheck_subscriber()
+    if not (await context.actor()).may_see(event):
         raise Forbidden(f"You may no longer see event {event.id}; this subscription has ended")
 
 
@@ -188,7 +215,7 @@ class Subscription:
         context = info.context
         event_key = parse_id(event_id, "Event")
         # The same rule as Query.event: a DRAFT of another organizer does not exist for this caller.
-        await context.call(get_event, event_key, await context.viewer())
+        await context.call(get_event, await context.actor(), event_key)
         hub = _hub(context)
         await hub.ensure_started(context.database)
         return _event_stream(context, hub, event_key, _shared(info))

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from boxoffice.api.context import Context
-from boxoffice.auth.permissions import ManagesEvent, is_admin, requires
+from boxoffice.api.permissions import ManagesEvent, requires
+from boxoffice.auth.service import MAX_NAME
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
+from boxoffice.db.models import MAX_SEATS_PER_BOOKING
 from boxoffice.errors import NotFound
+from boxoffice.events.service import MAX_CAPACITY, MAX_DESCRIPTION, MAX_TITLE, MAX_VENUE
 from boxoffice.live.read_cache import EventRow
 from boxoffice.schema.enums import BookingStatus, EventStatus, Role
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type(name="User")
+@strawberry.type(
+    name="User",
+    description="A person with an account. Anyone may read the organizer of an event they can see; "
+    "the users list is for ADMINs.",
+)
 class UserType:
-    id: strawberry.ID
-    name: str
-    role: Role
+    id: strawberry.ID = strawberry.field(description="The user's id (a positive integer, as a string)")
+    name: str = strawberry.field(description=f"How they are shown to others, 1..{MAX_NAME} characters")
+    role: Role = strawberry.field(description="What they may do: AUDIENCE < ORGANIZER < ADMIN (see Role)")
     user_id: strawberry.Private[int]
     address: strawberry.Private[str]
     # Who may read the email besides the user themself and admins: the organizer of an event this user booked.
@@ -43,14 +51,15 @@ class UserType:
         )
 
     @strawberry.field(
-        description="The user's email, for the user themself, ADMINs, and the organizer of an event they booked; "
-        'for anyone else the empty string "" (the field stays non-null, as in the contract)'
+        description="The address they sign in with, unique, compared case-insensitively. Shown to the user "
+        'themself, ADMINs, and the organizer of an event they booked; anyone else gets the empty string "" '
+        "(the field stays non-null, as in the contract)"
     )
     async def email(self, info: Info) -> str:
         if self.shown_always:
             return self.address
-        caller = await info.context.current_user()
-        if caller is not None and (caller.id in (self.user_id, self.shown_to) or is_admin(caller)):
+        actor = await info.context.actor()
+        if actor.is_admin or (actor.user_id is not None and actor.user_id in (self.user_id, self.shown_to)):
             return self.address
         return HIDDEN_EMAIL
 
@@ -66,17 +75,23 @@ async def _user(info: Info, user_id: int, *, shown_to: int | None = None) -> Use
     return UserType.from_model(user, shown_to=shown_to)
 
 
-@strawberry.type(name="Event")
+@strawberry.type(
+    name="Event",
+    description="Something people book seats for. Everyone, signed in or not, sees PUBLISHED and CANCELLED events; "
+    "a DRAFT only its organizer and ADMINs.",
+)
 class EventType:
-    id: strawberry.ID
-    title: str
-    description: str
-    venue: str
-    starts_at: datetime
-    capacity: int
-    seats_remaining: int = strawberry.field(description="capacity - confirmed seats, never below 0")
-    waitlist_length: int = strawberry.field(description="waitlisted bookings now")
-    status: EventStatus
+    id: strawberry.ID = strawberry.field(description="The event's id (a positive integer, as a string)")
+    title: str = strawberry.field(description=f"Its name, 1..{MAX_TITLE} characters")
+    description: str = strawberry.field(description=f"What it is about, 0..{MAX_DESCRIPTION} characters")
+    venue: str = strawberry.field(description=f"Where it takes place, 1..{MAX_VENUE} characters")
+    starts_at: datetime = strawberry.field(description="When it starts, with time zone; bookings close then")
+    capacity: int = strawberry.field(description=f"Seats in total, 1..{MAX_CAPACITY}")
+    seats_remaining: int = strawberry.field(
+        description="Seats free right now: capacity - confirmed seats, never below 0"
+    )
+    waitlist_length: int = strawberry.field(description="WAITLISTED bookings right now (bookings, not seats)")
+    status: EventStatus = strawberry.field(description="DRAFT, PUBLISHED or CANCELLED (see EventStatus)")
     organizer_id: strawberry.Private[int]
     event_id: strawberry.Private[int]
 
@@ -96,32 +111,48 @@ class EventType:
             organizer_id=event.organizer_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Who organizes it: the ORGANIZER or ADMIN who created it")
     async def organizer(self, info: Info) -> UserType:
         return await _user(info, self.organizer_id)
 
-    @strawberry.field(description="The caller's active (not cancelled) booking, if any")
+    @strawberry.field(
+        description="The caller's active (CONFIRMED or WAITLISTED) booking on this event; null when signed out "
+        "or without one"
+    )
     async def my_booking(self, info: Info) -> BookingType | None:
         booking = await info.context.loaders.my_booking.load(self.event_id)
         return BookingType.from_model(booking) if booking else None
 
     @strawberry.field(
-        description="The event's bookings, oldest first: its organizer or an ADMIN only",
+        description="The event's bookings, oldest first, optionally only those with `status`: for its organizer "
+        "and ADMINs only (others get FORBIDDEN, signed out UNAUTHENTICATED)",
         extensions=[requires(ManagesEvent())],
     )
-    async def bookings(self, info: Info, status: BookingStatus | None = None) -> list[BookingType]:
+    async def bookings(
+        self,
+        info: Info,
+        status: Annotated[
+            BookingStatus | None, strawberry.argument(description="Only bookings with this status; null for all")
+        ] = None,
+    ) -> list[BookingType]:
         bookings = await info.context.loaders.event_bookings.load((self.event_id, status))
         return [BookingType.from_model(booking) for booking in bookings]
 
 
-@strawberry.type(name="Booking")
+@strawberry.type(
+    name="Booking",
+    description="One user's seats on one event, or their place in its waiting list. Readable by its user, "
+    "the event's organizer and ADMINs.",
+)
 class BookingType:
-    id: strawberry.ID
-    quantity: int
-    status: BookingStatus
-    created_at: datetime
-    confirmed_at: datetime | None
-    cancelled_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="The booking's id (a positive integer, as a string)")
+    quantity: int = strawberry.field(description=f"Seats in this booking, 1..{MAX_SEATS_PER_BOOKING}")
+    status: BookingStatus = strawberry.field(description="CONFIRMED, WAITLISTED or CANCELLED (see BookingStatus)")
+    created_at: datetime = strawberry.field(description="When it was booked; the waiting list is in this order")
+    confirmed_at: datetime | None = strawberry.field(
+        description="When it got its seats (at booking or when promoted from the waiting list); null until then"
+    )
+    cancelled_at: datetime | None = strawberry.field(description="When it was cancelled; null while active")
     booking_id: strawberry.Private[int]
     event_id: strawberry.Private[int]
     user_id: strawberry.Private[int]
@@ -140,94 +171,120 @@ class BookingType:
             cancelled_at=booking.cancelled_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The event it is for")
     async def event(self, info: Info) -> EventType:
         event = await info.context.loaders.events.load(self.event_id)
         if event is None:
             raise NotFound(f"Event {self.event_id} does not exist")
         return EventType.from_model(event)
 
-    @strawberry.field
+    @strawberry.field(description="Whose booking it is")
     async def user(self, info: Info) -> UserType:
         # The event's organizer sees the emails of its bookers.
         event = await info.context.loaders.events.load(self.event_id)
         return await _user(info, self.user_id, shown_to=event.organizer_id if event is not None else None)
 
-    @strawberry.field(description="1-based place in line right now; null unless WAITLISTED")
+    @strawberry.field(
+        description="1-based place in the event's waiting list right now (1 is next); null unless WAITLISTED"
+    )
     async def waitlist_position(self, info: Info) -> int | None:
         if self.status is not BookingStatus.WAITLISTED:
             return None
         return await info.context.loaders.waitlist_position.load(self.booking_id)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a Relay-style list ends, and whether more follows")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether items follow this page")
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor: pass it as `after` for the next page; null on an empty page"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One event in a page of events")
 class EventEdge:
-    cursor: str
-    node: EventType
+    cursor: str = strawberry.field(description="This event's place in the list, for `after`; opaque")
+    node: EventType = strawberry.field(description="The event")
 
 
-@strawberry.type
+@strawberry.type(description="A page of events, Relay-style")
 class EventConnection:
-    edges: list[EventEdge]
-    page_info: PageInfo
+    edges: list[EventEdge] = strawberry.field(description="The events of this page, in order")
+    page_info: PageInfo = strawberry.field(description="Whether more follows, and from where")
 
 
-@strawberry.type
+@strawberry.type(description="One user in a page of users")
 class UserEdge:
-    cursor: str
-    node: UserType
+    cursor: str = strawberry.field(description="This user's place in the list, for `after`; opaque")
+    node: UserType = strawberry.field(description="The user")
 
 
-@strawberry.type
+@strawberry.type(description="A page of users, Relay-style")
 class UserConnection:
-    edges: list[UserEdge]
-    page_info: PageInfo
+    edges: list[UserEdge] = strawberry.field(description="The users of this page, in order")
+    page_info: PageInfo = strawberry.field(description="Whether more follows, and from where")
 
 
-@strawberry.type
+@strawberry.type(description="A signed-in session: what register and login answer")
 class AuthPayload:
-    token: str
-    expires_at: datetime
-    user: UserType
+    token: str = strawberry.field(
+        description="Send it as `Authorization: Bearer <token>` over HTTP, or in the WebSocket's connection_init "
+        'payload as {"Authorization": "Bearer <token>"}'
+    )
+    expires_at: datetime = strawberry.field(
+        description="When the token stops working (BOXOFFICE_TOKEN_TTL_MINUTES after sign-in, 12 hours by default)"
+    )
+    user: UserType = strawberry.field(description="Who signed in")
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a simulateBookings run did, and the event's state after it (`boxoffice simulate` prints the "
+    "same report)"
+)
 class SimulationReport:
-    event_id: strawberry.ID
-    bookers: int
-    confirmed: int
-    waitlisted: int
-    failed: int
-    seats_remaining: int
-    waitlist_length: int
-    duration_ms: float
-    bookings_per_second: float
-    overbooked: bool
+    event_id: strawberry.ID = strawberry.field(description="The event the bookers rushed")
+    bookers: int = strawberry.field(description="Synthetic users that tried to book one seat each (N)")
+    confirmed: int = strawberry.field(description="Bookers that got a seat in this run")
+    waitlisted: int = strawberry.field(description="Bookers appended to the waiting list in this run")
+    failed: int = strawberry.field(description="Bookers that got an error (should be 0)")
+    seats_remaining: int = strawberry.field(description="The event's free seats after the run")
+    waitlist_length: int = strawberry.field(description="The event's WAITLISTED bookings after the run")
+    duration_ms: float = strawberry.field(description="Wall-clock time of the booking phase, in milliseconds")
+    bookings_per_second: float = strawberry.field(description="bookers / duration: the booking throughput")
+    overbooked: bool = strawberry.field(
+        description="Whether confirmed seats exceed capacity, recomputed from the bookings table after the run "
+        "(always false)"
+    )
 
     @classmethod
     def from_result(cls, result: SimulationResult) -> SimulationReport:
         return cls(**{**dataclasses.asdict(result), "event_id": strawberry.ID(str(result.event_id))})
 
 
-@strawberry.input
+@strawberry.input(description="A new event; text is trimmed, and anything out of bounds answers BAD_USER_INPUT")
 class EventInput:
-    title: str
-    venue: str
-    starts_at: datetime
-    capacity: int
-    description: str = ""
+    title: str = strawberry.field(description=f"Its name, 1..{MAX_TITLE} characters")
+    venue: str = strawberry.field(description=f"Where it takes place, 1..{MAX_VENUE} characters")
+    starts_at: datetime = strawberry.field(
+        description="When it starts: ISO 8601 with a time zone (e.g. 2030-05-01T19:30:00Z), in the future"
+    )
+    capacity: int = strawberry.field(description=f"Seats in total, 1..{MAX_CAPACITY}")
+    description: str = strawberry.field(default="", description=f"What it is about, 0..{MAX_DESCRIPTION} characters")
 
 
-@strawberry.input
+@strawberry.input(
+    description="Changes to an event: only the fields given change, with the same limits as EventInput. Raising "
+    "capacity promotes from the waiting list; lowering it below the confirmed seats is BAD_USER_INPUT."
+)
 class EventUpdateInput:
-    title: str | None = None
-    description: str | None = None
-    venue: str | None = None
-    starts_at: datetime | None = None
-    capacity: int | None = None
+    title: str | None = strawberry.field(default=None, description=f"A new name, 1..{MAX_TITLE} characters")
+    description: str | None = strawberry.field(
+        default=None, description=f"A new description, 0..{MAX_DESCRIPTION} characters"
+    )
+    venue: str | None = strawberry.field(default=None, description=f"A new venue, 1..{MAX_VENUE} characters")
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="A new start, with a time zone, in the future"
+    )
+    capacity: int | None = strawberry.field(
+        default=None, description=f"A new number of seats, 1..{MAX_CAPACITY}, at least the confirmed seats"
+    )

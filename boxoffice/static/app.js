@@ -8,7 +8,7 @@ import { announce, clearNotices } from './notices.js';
 import { ME } from './queries.js';
 import { live } from './realtime.js';
 import { createRouter, link } from './router.js';
-import { pageHeading } from './ui.js';
+import { pageHeading, showNotFound } from './ui.js';
 import { renderAdmin } from './views/admin.js';
 import { renderEvent } from './views/event.js';
 import { renderEvents } from './views/events.js';
@@ -56,9 +56,7 @@ const router = createRouter({
     { path: '/organizer', render: requires('ORGANIZER', renderOrganizer) },
     { path: '/admin', render: requires('ADMIN', renderAdmin) },
   ],
-  notFound: (target) => {
-    target.append(pageHeading('Page not found'), h('p', {}, h('a', { href: '#/' }, 'See all events')));
-  },
+  notFound: (target) => showNotFound(target),
 });
 
 function drawHeader() {

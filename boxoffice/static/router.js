@@ -28,7 +28,11 @@ export function createRouter({ routes, outlet, notFound }) {
     const route = compiled.find((candidate) => {
       const match = candidate.pattern.exec(path);
       if (!match) return false;
-      params = Object.fromEntries(candidate.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+      try {
+        params = Object.fromEntries(candidate.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+      } catch {
+        return false; // "#/events/%E0" is no address of ours: not found
+      }
       return true;
     });
     outlet.replaceChildren();

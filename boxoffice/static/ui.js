@@ -92,3 +92,14 @@ export function loading(text = 'Loading…') {
 export function pageHeading(text) {
   return h('h1', { tabindex: '-1', 'data-page-heading': '' }, text);
 }
+
+/**
+ * The one "not found" state, for unknown routes and for things that do not exist: it replaces the whole page
+ * (no spinner, no error box left behind) with a heading, what happened and a way back.
+ */
+export function showNotFound(target, { heading = 'Page not found', message = 'There is no page at this address.' } = {}) {
+  const title = pageHeading(heading);
+  replace(target, title,
+    h('p', { 'data-testid': 'not-found' }, message, ' ', h('a', { href: '#/' }, 'See all events')));
+  if (!target.contains(document.activeElement)) title.focus();
+}

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.db.models import User
-from boxoffice.errors import BadUserInput
+from boxoffice.errors import BadUserInput, Forbidden
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,12 @@ def _after_id(after: str | None) -> int:
     return int(after)
 
 
-async def list_users(session: AsyncSession, *, first: int, after: str | None, max_page_size: int) -> UserPage:
-    """Real (non-synthetic) users in id order; the cursor is the last id seen."""
+async def list_users(
+    session: AsyncSession, actor: Actor, *, first: int, after: str | None, max_page_size: int
+) -> UserPage:
+    """Real (non-synthetic) users in id order, for ADMINs; the cursor is the last id seen."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can do this")
     if not 1 <= first <= max_page_size:
         raise BadUserInput(f"first must be between 1 and {max_page_size}, got {first}")
     query = select(User).where(User.synthetic.is_(False), User.id > _after_id(after)).order_by(User.id).limit(first + 1)

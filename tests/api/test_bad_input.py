@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.service import book, cancel
 from boxoffice.db.models import Event, EventStatus, Role, User
+from tests.support.factories import booker
 from tests.support.tables import table_snapshot
 
 BAD, NOT_FOUND, CONFLICT, UNAUTH = "BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "UNAUTHENTICATED"
@@ -41,10 +43,10 @@ async def setup(make_user, make_event, db) -> Setup:
     draft = await make_event(status=EventStatus.DRAFT, organizer=other_organizer)
     cancelled = await make_event(status=EventStatus.CANCELLED)
     async with db.sessions() as session:
-        booking = await book(session, published.id, audience.id)
-        await book(session, full.id, audience.id, quantity=2)
-        gone = await book(session, full.id, admin.id)
-        await cancel(session, gone.id)
+        booking = await book(session, booker(audience.id), published.id)
+        await book(session, booker(audience.id), full.id, quantity=2)
+        gone = await book(session, booker(admin.id), full.id)
+        await cancel(session, Actor.system(), gone.id)
     return Setup(admin, audience, published, full, draft, cancelled, booking.id, gone.id)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from boxoffice.booking.service import book
 from boxoffice.db.models import Role
 from boxoffice.db.session import Database
+from tests.support.factories import booker
 
 PAGE = """
 query($first: Int!) {
@@ -46,9 +47,9 @@ async def test_events_page_cost_does_not_grow_with_its_size(db, make_user, make_
         for n, booked in enumerate(events):
             if n % 3 == 0:
                 # Someone else took the only seat: the viewer waits in line.
-                await book(session, booked.id, rival.id)
+                await book(session, booker(rival.id), booked.id)
             if n % 3 != 2:
-                await book(session, booked.id, viewer.id)
+                await book(session, booker(viewer.id), booked.id)
     token = token_for(viewer)
 
     costs: dict[int, int] = {}

@@ -10,7 +10,7 @@ import pytest
 
 from boxoffice.booking.service import book
 from boxoffice.db.models import Event, EventStatus, Role, User
-from tests.support.factories import PASSWORD
+from tests.support.factories import PASSWORD, booker
 
 CALLERS = ["signed_out", "audience", "owner", "other_organizer", "admin"]
 OK, NULL = "ok", "null"
@@ -40,7 +40,7 @@ async def world(make_user, make_event, token_for, db) -> World:
     draft = await make_event(capacity=5, status=EventStatus.DRAFT, organizer=owner)
     spare = await make_event(capacity=5, organizer=owner)
     async with db.sessions() as session:
-        booking = await book(session, published.id, users["audience"].id)
+        booking = await book(session, booker(users["audience"].id), published.id)
     tokens: dict[str, str | None] = {name: token_for(user) for name, user in users.items()}
     tokens["signed_out"] = None
     return World(users, tokens, published, draft, spare, booking.id)

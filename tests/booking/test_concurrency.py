@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking import ledger, service
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.queries import waitlist_positions
 from boxoffice.db.models import BookingStatus
 from boxoffice.db.session import Database
 from boxoffice.errors import Conflict, DomainError
-from tests.support.factories import EventFactory, make_users
+from tests.support.factories import EventFactory, booker, make_users
 
 RUSH_USERS = 500
 RUSH_CAPACITY = 20
@@ -46,7 +47,7 @@ async def _rush(engine: AsyncEngine, event_id: int, user_ids: list[int]) -> list
                 all_connected.set()
             await start.wait()
             try:
-                return await service.book(session, event_id, user_id, 1)
+                return await service.book(session, booker(user_id), event_id, 1)
             except DomainError as error:
                 return error
 
@@ -113,12 +114,12 @@ async def test_a_storm_of_random_book_and_cancel_operations_keeps_every_invarian
                 try:
                     if ledger.active and rng.random() < 0.4:
                         booking_id = rng.choice(list(ledger.active))
-                        await service.cancel(own_session, booking_id)
+                        await service.cancel(own_session, Actor.system(), booking_id)
                         ledger.active.pop(booking_id, None)
                         ledger.cancelled.add(booking_id)
                     else:
                         event_id, user_id = rng.choice(events), rng.choice(users)
-                        booking = await service.book(own_session, event_id, user_id, rng.randint(1, 4))
+                        booking = await service.book(own_session, booker(user_id), event_id, rng.randint(1, 4))
                         ledger.active[booking.id] = (event_id, user_id)
                     ledger.operations += 1
                 except Conflict:
@@ -149,7 +150,7 @@ async def _rush_with_pool(db: Database, event_id: int, users: list[int]) -> list
     async def one(user_id: int) -> object:
         async with sessions() as own_session:
             try:
-                return await service.book(own_session, event_id, user_id, 1)
+                return await service.book(own_session, booker(user_id), event_id, 1)
             except Exception as error:  # the control run is expected to break
                 return error
 

@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking import service
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.queries import waitlist_positions
-from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus
+from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus, Role
 from boxoffice.errors import BadUserInput, Conflict
 from boxoffice.events.service import EventChanges, update_event
-from tests.support.factories import EventFactory, UserFactory
+from tests.support.factories import EventFactory, UserFactory, booker
 
 
 async def _event_counters(session: AsyncSession, event_id: int) -> tuple[int, int]:
@@ -32,7 +33,7 @@ async def _status(session: AsyncSession, booking_id: int) -> str:
 
 
 async def _book_many(session: AsyncSession, make_user: UserFactory, event: Event, *quantities: int) -> list[Booking]:
-    return [await service.book(session, event.id, (await make_user()).id, q) for q in quantities]
+    return [await service.book(session, booker((await make_user()).id), event.id, q) for q in quantities]
 
 
 async def _position(session: AsyncSession, booking_id: int) -> int | None:
@@ -43,7 +44,9 @@ async def _position(session: AsyncSession, booking_id: int) -> int | None:
 
 async def _change_capacity(session: AsyncSession, event: Event, capacity: int) -> Event:
     """As the event's organizer, through the service `updateEvent` runs."""
-    return await update_event(session, event.id, EventChanges(capacity=capacity), manager_id=event.organizer_id)
+    return await update_event(
+        session, Actor.user(event.organizer_id, Role.ORGANIZER), event.id, EventChanges(capacity=capacity)
+    )
 
 
 async def _assert_invariants(session: AsyncSession) -> None:
@@ -56,7 +59,7 @@ async def test_booking_with_free_seats_is_confirmed_and_takes_them(
     session: AsyncSession, make_user: UserFactory, make_event: EventFactory
 ) -> None:
     event = await make_event(capacity=10)
-    booking = await service.book(session, event.id, (await make_user()).id, 3)
+    booking = await service.book(session, booker((await make_user()).id), event.id, 3)
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.confirmed_at is not None
     assert await _position(session, booking.id) is None
@@ -83,7 +86,7 @@ async def test_a_newcomer_never_overtakes_someone_waiting_even_when_it_would_fit
 ) -> None:
     event = await make_event(capacity=5)
     _, big_waiting = await _book_many(session, make_user, event, 4, 3)  # 1 seat left, 3 wanted: waits
-    small = await service.book(session, event.id, (await make_user()).id, 1)  # 1 would fit, but someone waits
+    small = await service.book(session, booker((await make_user()).id), event.id, 1)  # 1 would fit, but someone waits
     assert big_waiting.status == BookingStatus.WAITLISTED
     assert small.status == BookingStatus.WAITLISTED
     assert await _position(session, small.id) == 2
@@ -96,9 +99,9 @@ async def test_a_second_active_booking_on_the_same_event_is_a_conflict(
 ) -> None:
     event = await make_event(capacity=1)
     user = await make_user()
-    await service.book(session, event.id, user.id, 1)
+    await service.book(session, booker(user.id), event.id, 1)
     with pytest.raises(Conflict, match="already have an active booking"):
-        await service.book(session, event.id, user.id, 1)
+        await service.book(session, booker(user.id), event.id, 1)
     assert await _event_counters(session, event.id) == (0, 0)
 
 
@@ -108,9 +111,9 @@ async def test_a_waitlisted_user_booking_again_is_also_a_conflict(
     event = await make_event(capacity=1)
     await _book_many(session, make_user, event, 1)
     waiting_user = await make_user()
-    await service.book(session, event.id, waiting_user.id, 1)
+    await service.book(session, booker(waiting_user.id), event.id, 1)
     with pytest.raises(Conflict):
-        await service.book(session, event.id, waiting_user.id, 1)
+        await service.book(session, booker(waiting_user.id), event.id, 1)
     assert await _event_counters(session, event.id) == (0, 1)
 
 
@@ -119,9 +122,9 @@ async def test_booking_again_after_cancelling_is_allowed(
 ) -> None:
     event = await make_event(capacity=2)
     user = await make_user()
-    first = await service.book(session, event.id, user.id, 1)
-    await service.cancel(session, first.id)
-    again = await service.book(session, event.id, user.id, 2)
+    first = await service.book(session, booker(user.id), event.id, 1)
+    await service.cancel(session, Actor.system(), first.id)
+    again = await service.book(session, booker(user.id), event.id, 2)
     assert again.status == BookingStatus.CONFIRMED
     await _assert_invariants(session)
 
@@ -131,7 +134,7 @@ async def test_cancelling_a_confirmed_booking_frees_its_seats(
 ) -> None:
     event = await make_event(capacity=10)
     (booking,) = await _book_many(session, make_user, event, 4)
-    cancelled = await service.cancel(session, booking.id)
+    cancelled = await service.cancel(session, Actor.system(), booking.id)
     assert cancelled.status == BookingStatus.CANCELLED
     assert cancelled.cancelled_at is not None
     assert await _event_counters(session, event.id) == (10, 0)
@@ -143,7 +146,9 @@ async def test_cancel_promotes_from_the_head_while_the_head_fits(
 ) -> None:
     event = await make_event(capacity=4)
     confirmed, w1, w2, w3, w4 = await _book_many(session, make_user, event, 4, 1, 2, 3, 1)
-    await service.cancel(session, confirmed.id)  # 4 free: w1 (1) and w2 (2) fit, w3 (3) does not; w4 must wait
+    await service.cancel(
+        session, Actor.system(), confirmed.id
+    )  # 4 free: w1 (1) and w2 (2) fit, w3 (3) does not; w4 must wait
     assert [await _status(session, b.id) for b in (w1, w2, w3, w4)] == [
         "CONFIRMED",
         "CONFIRMED",
@@ -160,7 +165,9 @@ async def test_cancel_promotes_nobody_when_the_head_does_not_fit(
 ) -> None:
     event = await make_event(capacity=3)
     one, _two, head, small = await _book_many(session, make_user, event, 1, 2, 3, 1)
-    await service.cancel(session, one.id)  # 1 free: head wants 3, so even the 1-seat booking behind waits
+    await service.cancel(
+        session, Actor.system(), one.id
+    )  # 1 free: head wants 3, so even the 1-seat booking behind waits
     assert await _status(session, head.id) == "WAITLISTED"
     assert await _status(session, small.id) == "WAITLISTED"
     assert await _event_counters(session, event.id) == (1, 2)
@@ -172,7 +179,7 @@ async def test_leaving_the_waitlist_moves_everyone_behind_up_one_place(
 ) -> None:
     event = await make_event(capacity=1)
     _, w1, w2, w3, w4 = await _book_many(session, make_user, event, 1, 1, 1, 1, 1)
-    await service.cancel(session, w2.id)
+    await service.cancel(session, Actor.system(), w2.id)
     assert await waitlist_positions(session, [w1.id, w2.id, w3.id, w4.id]) == {w1.id: 1, w3.id: 2, w4.id: 3}
     assert await _event_counters(session, event.id) == (0, 3)
     await _assert_invariants(session)
@@ -227,9 +234,9 @@ async def test_cancelling_twice_is_a_conflict(
 ) -> None:
     event = await make_event(capacity=2)
     (booking,) = await _book_many(session, make_user, event, 1)
-    await service.cancel(session, booking.id)
+    await service.cancel(session, Actor.system(), booking.id)
     with pytest.raises(Conflict, match="already cancelled"):
-        await service.cancel(session, booking.id)
+        await service.cancel(session, Actor.system(), booking.id)
     assert await _event_counters(session, event.id) == (2, 0)
 
 
@@ -242,7 +249,7 @@ async def test_cancelling_someone_elses_booking_as_its_owner_answers_not_found(
     (booking,) = await _book_many(session, make_user, event, 1)
     stranger = await make_user()
     with pytest.raises(NotFound):
-        await service.cancel(session, booking.id, owner_id=stranger.id)
+        await service.cancel(session, booker(stranger.id), booking.id)
     assert await _status(session, booking.id) == "CONFIRMED"
 
 
@@ -252,7 +259,7 @@ async def test_when_a_head_that_did_not_fit_leaves_the_next_in_line_is_promoted_
     event = await make_event(capacity=3)
     _, big_head, small = await _book_many(session, make_user, event, 1, 3, 1)  # 2 free, head wants 3
     assert await _status(session, small.id) == "WAITLISTED"
-    await service.cancel(session, big_head.id)
+    await service.cancel(session, Actor.system(), big_head.id)
     assert await _status(session, small.id) == "CONFIRMED"
     assert await _event_counters(session, event.id) == (1, 0)
     await _assert_invariants(session)

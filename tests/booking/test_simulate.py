@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.queries import waitlist_positions
 from boxoffice.booking.service import book
@@ -16,7 +17,7 @@ from boxoffice.booking.synthetic import purge_synthetic_users
 from boxoffice.db.models import Booking, BookingStatus, Event, EventStatus, User
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict, NotFound
-from tests.support.factories import EventFactory, UserFactory, make_users
+from tests.support.factories import EventFactory, UserFactory, booker, make_users
 
 MAX_USERS = 20_000
 
@@ -31,13 +32,13 @@ async def test_bad_user_count_is_refused_and_writes_nothing(
 ) -> None:
     event = await make_event(capacity=10)
     with pytest.raises(BadUserInput):
-        await simulate_bookings(db, event.id, users, MAX_USERS)
+        await simulate_bookings(db, Actor.system(), event.id, users, MAX_USERS)
     assert await _synthetic_users(session) == 0
 
 
 async def test_unknown_event_is_not_found_and_writes_nothing(db: Database, session: AsyncSession) -> None:
     with pytest.raises(NotFound):
-        await simulate_bookings(db, 424242, 10, MAX_USERS)
+        await simulate_bookings(db, Actor.system(), 424242, 10, MAX_USERS)
     assert await _synthetic_users(session) == 0
 
 
@@ -47,14 +48,14 @@ async def test_unpublished_event_is_refused_up_front(
 ) -> None:
     event = await make_event(capacity=10, status=status)
     with pytest.raises(Conflict):
-        await simulate_bookings(db, event.id, 10, MAX_USERS)
+        await simulate_bookings(db, Actor.system(), event.id, 10, MAX_USERS)
     assert await _synthetic_users(session) == 0
 
 
 async def test_thousand_bookers_on_ten_seats(db: Database, session: AsyncSession, make_event: EventFactory) -> None:
     event = await make_event(capacity=10)
 
-    report = await simulate_bookings(db, event.id, 1_000, MAX_USERS)
+    report = await simulate_bookings(db, Actor.system(), event.id, 1_000, MAX_USERS)
 
     assert (report.event_id, report.bookers, report.confirmed, report.waitlisted, report.failed) == (
         event.id,
@@ -82,7 +83,7 @@ async def test_simulation_connections_go_back_to_the_pool_waiting_for_the_flush_
     db: Database, make_event: EventFactory
 ) -> None:
     event = await make_event(capacity=10)
-    await simulate_bookings(db, event.id, 200, MAX_USERS)
+    await simulate_bookings(db, Actor.system(), event.id, 200, MAX_USERS)
     # Hold every pooled connection at once, so the simulation's own are among them.
     connections = [await db.engine.connect() for _ in range(db.pool_capacity)]
     try:
@@ -98,16 +99,16 @@ async def test_purge_removes_synthetic_users_and_promotes_real_ones_behind_them(
 ) -> None:
     event = await make_event(capacity=10)
     early = await make_user()
-    await book(session, event.id, early.id)
-    await simulate_bookings(db, event.id, 50, MAX_USERS)
+    await book(session, booker(early.id), event.id)
+    await simulate_bookings(db, Actor.system(), event.id, 50, MAX_USERS)
     # Two real users queue behind the synthetic ones: the purge must hand them the freed seats.
     late = await make_users(db, 2, prefix="late")
     for user_id in late:
-        assert (await book(session, event.id, user_id)).status == BookingStatus.WAITLISTED
+        assert (await book(session, booker(user_id), event.id)).status == BookingStatus.WAITLISTED
     other = await make_event(capacity=3)
-    await simulate_bookings(db, other.id, 5, MAX_USERS)
+    await simulate_bookings(db, Actor.system(), other.id, 5, MAX_USERS)
 
-    result = await purge_synthetic_users(session)
+    result = await purge_synthetic_users(session, Actor.system())
 
     assert (result.users, result.events, result.promoted) == (55, 2, 2)
     assert await _synthetic_users(session) == 0
@@ -132,7 +133,7 @@ async def test_purge_removes_synthetic_users_and_promotes_real_ones_behind_them(
 
 async def test_purge_with_nothing_to_purge(session: AsyncSession, make_user: UserFactory) -> None:
     real = await make_user()
-    result = await purge_synthetic_users(session)
+    result = await purge_synthetic_users(session, Actor.system())
     assert (result.users, result.events, result.promoted) == (0, 0, 0)
     assert (await session.execute(text("SELECT count(*) FROM users"))).scalar_one() == 1
     assert real.id
@@ -142,7 +143,7 @@ async def test_purge_during_a_simulation_waits_for_it_and_keeps_invariants(
     db: Database, make_event: EventFactory
 ) -> None:
     event = await make_event(capacity=10)
-    running = asyncio.create_task(simulate_bookings(db, event.id, 2_000, MAX_USERS))
+    running = asyncio.create_task(simulate_bookings(db, Actor.system(), event.id, 2_000, MAX_USERS))
     # Purge only once the run is under way: its users exist and it holds the simulation guard.
     async with db.sessions() as watching:
         for _ in range(500):
@@ -152,7 +153,7 @@ async def test_purge_during_a_simulation_waits_for_it_and_keeps_invariants(
             await asyncio.sleep(0.01)
 
     async with db.sessions() as purging:
-        result = await purge_synthetic_users(purging)
+        result = await purge_synthetic_users(purging, Actor.system())
     report = await running
 
     # The purge waited for the whole run, then removed every one of its users and bookings.

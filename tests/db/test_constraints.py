@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from boxoffice.booking import service
 from boxoffice.db.session import Database
-from tests.support.factories import EventFactory, UserFactory
+from tests.support.factories import EventFactory, UserFactory, booker
 
 
 async def _refused(db: Database, sql: str, constraint: str, **params: object) -> None:
@@ -35,7 +35,7 @@ async def test_a_second_active_booking_per_user_and_event_is_refused_by_the_inde
 ) -> None:
     event, user = await make_event(capacity=5), await make_user()
     async with db.sessions() as session:
-        await service.book(session, event.id, user.id, 1)
+        await service.book(session, booker(user.id), event.id, 1)
     await _refused(
         db,
         "INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq) "

@@ -11,6 +11,7 @@ from graphql.execution.collect_fields import FieldDetails
 from sqlalchemy import text
 
 from boxoffice.api import fanout
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.db.models import Role
 from boxoffice.db.session import Database
@@ -57,7 +58,7 @@ async def test_many_subscribers_of_one_document_all_end_on_the_final_state_from_
     for watcher in watchers:
         assert (await watcher.next_data())["eventUpdates"]["seatsRemaining"] == 40
 
-    report = await simulate_bookings(db, event.id, 500, max_users=20_000)
+    report = await simulate_bookings(db, Actor.system(), event.id, 500, max_users=20_000)
     assert report.failed == 0 and not report.overbooked
     seats, waitlist = await _counters(db, event.id)
     assert (seats, waitlist) == (0, 460)
@@ -179,3 +180,49 @@ async def test_memory_per_subscription_does_not_grow_with_the_pushes(
     await push(40, 10)
     # graphql-core's shared memo kept several FieldDetails per push per subscriber, forever.
     assert _field_details() - after_warm_up < 40
+
+
+CANCEL = "mutation ($id: ID!) { cancelBooking(id: $id) { id status } }"
+NESTED = """
+subscription ($id: ID!) {
+  eventUpdates(eventId: $id) { seatsRemaining waitlistLength myBooking { id event { seatsRemaining } } }
+}
+"""
+
+
+async def test_a_subscriber_booking_answer_follows_its_promotion_and_places_in_line(
+    server: Server, make_user: UserFactory, make_event: EventFactory, subscribe: Subscribe
+) -> None:
+    event = await make_event(capacity=1)
+    variables = {"id": str(event.id)}
+    users = [await make_user() for _ in range(4)]
+    booked = [(await server.graphql(BOOK, variables, server.token(user)))["bookEvent"] for user in users]
+    assert [b["waitlistPosition"] for b in booked] == [None, 1, 2, 3]
+    watching = [await subscribe(server.ws_url, EVENT_UPDATES, variables, server.token(user)) for user in users[1:]]
+    for subscription, mine in zip(watching, booked[1:], strict=True):
+        # (A read already under way when it subscribed may first answer without its booking.)
+        await subscription.until(lambda d, mine=mine: d["eventUpdates"]["myBooking"] == mine)
+
+    # The confirmed one leaves: the first in line is promoted, and everyone behind moves up.
+    await server.graphql(CANCEL, {"id": booked[0]["id"]}, server.token(users[0]))
+    expected = [("CONFIRMED", None), ("WAITLISTED", 1), ("WAITLISTED", 2)]
+    for subscription, mine, (status, position) in zip(watching, booked[1:], expected, strict=True):
+        data = await subscription.until(lambda d: d["eventUpdates"]["waitlistLength"] == 2)
+        assert data["eventUpdates"]["myBooking"] == {"id": mine["id"], "status": status, "waitlistPosition": position}
+
+
+async def test_a_booking_answer_that_includes_its_event_follows_every_snapshot(
+    server: Server, make_user: UserFactory, make_event: EventFactory, subscribe: Subscribe
+) -> None:
+    event = await make_event(capacity=10)
+    variables = {"id": str(event.id)}
+    me = await make_user()
+    mine = (await server.graphql(BOOK, variables, server.token(me)))["bookEvent"]
+    watcher = await subscribe(server.ws_url, NESTED, variables, server.token(me))
+    first = (await watcher.next_data())["eventUpdates"]
+    assert first["myBooking"] == {"id": mine["id"], "event": {"seatsRemaining": 9}}
+
+    for _ in range(3):
+        await server.graphql(BOOK, variables, server.token(await make_user()))
+    last = (await watcher.until(lambda d: d["eventUpdates"]["seatsRemaining"] == 6))["eventUpdates"]
+    assert last["myBooking"] == {"id": mine["id"], "event": {"seatsRemaining": 6}}

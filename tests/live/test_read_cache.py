@@ -11,6 +11,7 @@ from boxoffice.db.models import EventStatus, Role
 from boxoffice.db.session import Database
 from boxoffice.live.read_cache import PublicReadCache, read_event_row
 from tests.live.conftest import Server, running_server, wait_until
+from tests.support.factories import booker as as_booker
 
 EVENT = "query($id: ID!) { event(id: $id) { id title seatsRemaining status } }"
 EVENT_WITH_MINE = "query($id: ID!) { event(id: $id) { id seatsRemaining myBooking { id quantity } } }"
@@ -57,7 +58,7 @@ async def test_a_booking_committed_elsewhere_is_seen_once_announced(server: Serv
     seen = cache.notifications
     # Another connection, as another worker or host would book.
     async with db.sessions() as session:
-        await book(session, event.id, booker.id, 3)
+        await book(session, as_booker(booker.id), event.id, 3)
     await announced(cache, seen)
     assert (await server.graphql(EVENT, {"id": str(event.id)}))["event"]["seatsRemaining"] == 7
 
@@ -100,7 +101,7 @@ async def test_my_booking_is_never_shared_through_the_cache(server: Server, db, 
     event = await make_event(capacity=10)
     alice, bob = await make_user(), await make_user()
     async with db.sessions() as session:
-        booking = await book(session, event.id, alice.id, 2)
+        booking = await book(session, as_booker(alice.id), event.id, 2)
     await wait_until(lambda: cache.notifications > 0, what="the booking's notification")
     variables = {"id": str(event.id)}
     mine = await server.graphql(EVENT_WITH_MINE, variables, token=server.token(alice))

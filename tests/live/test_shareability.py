@@ -32,10 +32,20 @@ def test_my_booking_is_shared_by_booking_through_fragments_too() -> None:
     subscription { eventUpdates(eventId: "1") { ...E } }
     fragment E on Event { seatsRemaining ... on Event { myBooking { id status waitlistPosition event { id } } } }
     """
-    assert _of(query) == Shareability(shareable=True, uses_my_booking=True)
+    # Its event changes with every snapshot: each booking gets a whole rendering, not a spliced answer.
+    assert _of(query) == Shareability(shareable=True, uses_my_booking=True, splice_keys=None)
 
 
 def test_a_field_behind_a_permission_check_is_not_shared() -> None:
     assert not _of('subscription { eventUpdates(eventId: "1") { id bookings { id } } }').shareable
     fragment = 'subscription { eventUpdates(eventId: "1") { ...B } } fragment B on Event { bookings { id } }'
     assert not _of(fragment).shareable
+
+
+def test_my_booking_is_spliced_only_when_it_selects_the_booking_own_fields() -> None:
+    spliced = 'subscription { eventUpdates(eventId: "1") { id mine: myBooking { id waitlistPosition } } }'
+    assert _of(spliced).splice_keys == ("mine",)
+    nested = 'subscription { eventUpdates(eventId: "1") { id myBooking { id event { seatsRemaining } } } }'
+    assert _of(nested) == Shareability(shareable=True, uses_my_booking=True, splice_keys=None)
+    directive = 'subscription ($s: Boolean!) { eventUpdates(eventId: "1") { id @skip(if: $s) myBooking { id } } }'
+    assert _of(directive).splice_keys is None

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.config import Settings
 from boxoffice.db.models import EventStatus, Role
@@ -55,7 +56,7 @@ async def test_subscriber_sees_a_simulation_sell_out_and_ends_on_the_table_state
     assert (first["seatsRemaining"], first["waitlistLength"], first["myBooking"]) == (150, 0, None)
 
     bookers = 1_500
-    run = asyncio.create_task(simulate_bookings(db, event.id, bookers, max_users=20_000))
+    run = asyncio.create_task(simulate_bookings(db, Actor.system(), event.id, bookers, max_users=20_000))
     pushes = 0
 
     def sold_out(data: dict[str, Any]) -> bool:

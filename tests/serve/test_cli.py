@@ -38,7 +38,7 @@ async def test_seed_simulate_and_purge_from_the_shell(db: Database, session: Asy
     assert (await session.execute(select(func.count()).select_from(User))).scalar_one() == 4
 
     small = (await session.execute(select(Event).where(Event.title == SMALL_EVENT_TITLE))).scalar_one()
-    simulated = await run_cli(database_url, "simulate", "--event", str(small.id), "--users", "50")
+    simulated = await run_cli(database_url, "simulate", "--event", str(small.id), "--users", "50", "--json")
     assert simulated.returncode == 0, simulated.stderr
     report = json.loads(simulated.stdout)
     assert (report["bookers"], report["confirmed"], report["waitlisted"], report["failed"]) == (50, 10, 40, 0)

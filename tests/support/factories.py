@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password
 from boxoffice.booking.ledger import new_event
 from boxoffice.db.models import Event, EventStatus, Role, User
@@ -18,6 +19,11 @@ TEST_BCRYPT_ROUNDS = 4
 PASSWORD = "correct horse battery"
 # Stored for users who never sign in: no password matches it, and it costs no hashing.
 NO_PASSWORD_HASH = "not-a-real-hash"
+
+
+def booker(user_id: int) -> Actor:
+    """The Actor of an audience user booking or cancelling for themself (admins and organizers book the same way)."""
+    return Actor.user(user_id, Role.AUDIENCE)
 
 
 class UserFactory:

@@ -8,13 +8,27 @@ import { announce } from '../notices.js';
 import { BOOK_EVENT, CANCEL_BOOKING, EVENT_PAGE, EVENT_UPDATES, MY_BOOKING_FOR_EVENT } from '../queries.js';
 import { live } from '../realtime.js';
 import { link } from '../router.js';
-import { confirmingButton, errorBox, field, loading, pageHeading, statusBadge, whileBusy } from '../ui.js';
+import {
+  confirmingButton, errorBox, field, loading, pageHeading, showNotFound, statusBadge, whileBusy,
+} from '../ui.js';
 import { availabilityText, waitlistText } from './events.js';
 
 const MAX_QUANTITY = 10;
 const REFRESH_DEBOUNCE_MS = 150;
 
+// Event ids are positive 32-bit integers; anything else in "#/events/<id>" cannot name an event.
+const MAX_EVENT_ID = 2 ** 31 - 1;
+const isEventId = (id) => /^[1-9][0-9]{0,9}$/.test(id) && Number(id) <= MAX_EVENT_ID;
+
+function showEventNotFound(outlet) {
+  showNotFound(outlet, { heading: 'Event not found', message: 'This event does not exist, or it is not published.' });
+}
+
 export function renderEvent(outlet, { id }) {
+  if (!isEventId(id)) {
+    showEventNotFound(outlet);
+    return undefined;
+  }
   const heading = pageHeading('Event');
   const errors = errorBox();
   const body = h('div', {}, loading('Loading the event…'));
@@ -31,12 +45,23 @@ export function renderEvent(outlet, { id }) {
   const bookingErrors = errorBox();
 
   async function load() {
-    const data = await graphql(EVENT_PAGE, { id });
+    let data;
+    try {
+      data = await graphql(EVENT_PAGE, { id });
+    } catch (error) {
+      if (left) return;
+      if (error instanceof ApiError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT')) {
+        showEventNotFound(outlet);
+        return;
+      }
+      // The error box says what went wrong; instead of the spinner, a way to try again.
+      replace(body, h('button', { type: 'button', class: 'button', onClick: retry }, 'Try again'));
+      throw error;
+    }
     if (left) return;
     event = data.event;
     if (!event) {
-      heading.textContent = 'Event not found';
-      replace(body, h('p', {}, 'This event does not exist, or it is not published. ', h('a', { href: '#/' }, 'See all events')));
+      showEventNotFound(outlet);
       return;
     }
     heading.textContent = event.title;
@@ -210,6 +235,11 @@ export function renderEvent(outlet, { id }) {
     stops.push(onMyBookingUpdate((booking) => {
       if (booking.event?.id === event.id) applyMyBooking(booking);
     }));
+  }
+
+  function retry() {
+    replace(body, loading('Loading the event…'));
+    whileBusy([], load, errors);
   }
 
   whileBusy([], load, errors);

@@ -5,10 +5,13 @@ whatever its size."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from boxoffice.auth.actor import Actor
 from boxoffice.booking.queries import (
     active_bookings_of_user,
     bookings_by_ids,
@@ -19,14 +22,25 @@ from boxoffice.db.models import Booking, BookingStatus, Event, User
 from boxoffice.events.queries import events_by_ids
 from boxoffice.users.queries import users_by_ids
 
-if TYPE_CHECKING:
-    from boxoffice.api.context import Context
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Caller(Protocol):
+    """What the loaders need of the request: run a query on its session, and who is asking."""
+
+    async def call(
+        self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T: ...
+
+    async def actor(self) -> Actor: ...
+
 
 EventBookingsKey = tuple[int, BookingStatus | None]
 
 
 class Loaders:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Caller) -> None:
         self._context = context
         self.users: DataLoader[int, User | None] = DataLoader(self._load_users)
         self.events: DataLoader[int, Event | None] = DataLoader(self._load_events)
@@ -50,10 +64,10 @@ class Loaders:
 
     async def _load_my_bookings(self, event_ids: list[int]) -> list[Booking | None]:
         """The caller's active booking per event id."""
-        user = await self._context.current_user()
-        if user is None:
+        user_id = (await self._context.actor()).user_id
+        if user_id is None:
             return [None for _ in event_ids]
-        found = await self._context.call(active_bookings_of_user, user.id, event_ids)
+        found = await self._context.call(active_bookings_of_user, user_id, event_ids)
         return [found.get(event_id) for event_id in event_ids]
 
     async def _load_waitlist_positions(self, booking_ids: list[int]) -> list[int | None]:
