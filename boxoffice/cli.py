@@ -155,6 +155,8 @@ def serve(args: argparse.Namespace) -> int:
             # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
             # CPU than it saved bytes (see bench/README.md, "Live fan-out").
             ws_per_message_deflate=False,
+            # WebSocket frames no larger than an HTTP body may be (uvicorn's default is 16 MiB).
+            ws_max_size=settings.max_body_bytes + 1_024,
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for

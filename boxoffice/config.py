@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2_000, ge=50)
     max_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=100_000, ge=1_000)
+    # Per WebSocket connection: operations running at once; per client address: open connections (api/ws_limits.py).
+    ws_max_operations: int = Field(default=20, ge=1)
+    ws_max_connections_per_client: int = Field(default=256, ge=1)
     # Public event reads and pages served from memory, invalidated by LISTEN/NOTIFY (boxoffice/live/read_cache.py).
     read_cache: bool = True
 

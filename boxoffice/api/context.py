@@ -150,6 +150,8 @@ class Context(BaseContext):
     def forget_user(self) -> None:
         """Look the caller up again on next use, e.g. per operation on a long-lived WebSocket."""
         self._user_lookup = None
+        # The Actor too: a re-read may refresh the very same User object in the session, with a new role.
+        self._actor = None
 
 
 async def _run_on_driver(session: AsyncSession, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
