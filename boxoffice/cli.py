@@ -152,6 +152,7 @@ def serve(args: argparse.Namespace) -> int:
             # X-Forwarded-* only from the configured proxies; uvicorn alone would trust 127.0.0.1.
             proxy_headers=bool(settings.forwarded_allow_ips.strip()),
             forwarded_allow_ips=settings.forwarded_allow_ips.strip() or "",
+            access_log=settings.access_log,
             # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
             # CPU than it saved bytes (see bench/README.md, "Live fan-out").
             ws_per_message_deflate=False,

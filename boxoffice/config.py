@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     # Per WebSocket connection: operations running at once; per client address: open connections (api/ws_limits.py).
     ws_max_operations: int = Field(default=20, ge=1)
     ws_max_connections_per_client: int = Field(default=256, ge=1)
+    # gc.freeze() after startup in served workers (boxoffice/app.py).
+    gc_freeze: bool = True
+    # uvicorn's line per request: off by default, it costs a few percent of a cached read.
+    access_log: bool = False
+    # Bounded overload (api/overload.py): HTTP requests wait for the database in one line per worker; a request
+    # finding this many already waiting, or still waiting after this long, is refused with RATE_LIMITED.
+    overload_max_waiting: int = Field(default=500, ge=0)
+    overload_max_wait_seconds: float = Field(default=10.0, gt=0)
     # Public event reads and pages served from memory, invalidated by LISTEN/NOTIFY (boxoffice/live/read_cache.py).
     read_cache: bool = True
 

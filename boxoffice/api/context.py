@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import cached_property
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import asyncpg
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
 from boxoffice.api.loaders import Loaders
+from boxoffice.api.overload import BUSY_MESSAGE, Admission
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.service import load_user
 from boxoffice.auth.throttle import AuthThrottle
@@ -22,7 +24,8 @@ from boxoffice.config import Settings
 from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
-from boxoffice.errors import Unauthenticated
+from boxoffice.errors import RateLimited, Unauthenticated
+from boxoffice.live.hub import LiveHub
 from boxoffice.live.read_cache import PublicReadCache
 
 # How long a WebSocket connection trusts its last look at the caller's account (each operation reads it afresh:
@@ -42,18 +45,25 @@ class Context(BaseContext):
         settings: Settings,
         tokens: TokenCodec,
         throttle: AuthThrottle,
-        session: AsyncSession,
         connection: HTTPConnection,
         read_cache: PublicReadCache,
+        live_hub: LiveHub,
+        admission: Admission | None = None,
     ) -> None:
         super().__init__()
         self.database = database
         self.settings = settings
         self.tokens = tokens
         self.throttle = throttle
-        self.session = session
+        # Opened on first use: a request served from the read cache never builds one.
+        self._session: AsyncSession | None = None
         self.connection = connection
         self.read_cache = read_cache
+        self.live_hub = live_hub
+        # HTTP requests take a place in the database's line on first use and keep it to the end (api/overload.py).
+        self._admission = admission
+        self._admitted = False
+        self._closed = False
         self.request_id = uuid.uuid4().hex
         self._long_lived = connection.scope["type"] == "websocket"
         # One AsyncSession cannot run two statements at once, but sibling fields resolve concurrently.
@@ -61,7 +71,27 @@ class Context(BaseContext):
         self._user_lookup: asyncio.Task[User | None] | None = None
         self._user_looked_up_at = 0.0
         self._actor: tuple[User | None, Actor] | None = None
-        self.loaders = Loaders(self)
+
+    @property
+    def session(self) -> AsyncSession:
+        """This request's session, opened on first use (closed by the context getter when the request ends)."""
+        if self._session is None:
+            self._session = self.database.sessions()
+        return self._session
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, built on first use."""
+        return Loaders(self)
+
+    async def close(self) -> None:
+        """The request is over: its session (if any) closes, its place in the database's line goes on."""
+        self._closed = True
+        try:
+            if self._session is not None:
+                await self._session.close()
+        finally:
+            self.leave()
 
     async def call(
         self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
@@ -74,7 +104,20 @@ class Context(BaseContext):
             async with self.database.sessions() as session:
                 return await operation(session, *args, **kwargs)
         async with self._session_lock:
+            if not self._admitted and self._admission is not None:
+                await self._admission.acquire()
+                if self._closed:
+                    # The request ended while this (shielded) lookup waited: its place goes straight back.
+                    self._admission.release()
+                    raise RateLimited(BUSY_MESSAGE)
+                self._admitted = True
             return await operation(self.session, *args, **kwargs)
+
+    def leave(self) -> None:
+        """The request is over: its place in the database's line goes to the next in line."""
+        if self._admitted and self._admission is not None:
+            self._admitted = False
+            self._admission.release()
 
     async def on_connection(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run one read straight on this request's pooled asyncpg connection (as `call` does), then hand it back."""
@@ -83,7 +126,8 @@ class Context(BaseContext):
     async def release_connection(self) -> None:
         """End the request session's read-only transaction so its pooled connection is free during long work."""
         async with self._session_lock:
-            await self.session.commit()
+            if self._session is not None:
+                await self._session.commit()
 
     @property
     def client_address(self) -> str | None:
@@ -165,16 +209,19 @@ def make_context_getter(
     """The FastAPI dependency Strawberry calls for every HTTP request and every WebSocket connection."""
 
     async def context_getter(connection: HTTPConnection) -> AsyncIterator[Context]:
-        database: Database = app_state.database
-        async with database.sessions() as session:
-            yield Context(
-                database=database,
-                settings=app_state.settings,
-                tokens=app_state.tokens,
-                throttle=app_state.auth_throttle,
-                session=session,
-                connection=connection,
-                read_cache=app_state.read_cache,
-            )
+        context = Context(
+            database=app_state.database,
+            settings=app_state.settings,
+            tokens=app_state.tokens,
+            throttle=app_state.auth_throttle,
+            connection=connection,
+            read_cache=app_state.read_cache,
+            live_hub=app_state.live_hub,
+            admission=app_state.admission if connection.scope["type"] == "http" else None,
+        )
+        try:
+            yield context
+        finally:
+            await context.close()
 
     return context_getter

@@ -12,12 +12,13 @@ from collections.abc import AsyncGenerator, Iterable, Iterator
 from contextlib import aclosing
 from typing import Any
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext as StrawberryContext
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, StreamExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
@@ -86,15 +87,21 @@ def _request_id(context: object) -> str:
 
 
 class ErrorCodes(SchemaExtension):
-    """Shapes the errors of every operation, queries, mutations and subscription events alike."""
+    """Shapes the errors of every result: each operation's (queries, mutations), and each result a stream yields
+    (subscription events, operations over WebSocket), which the client gets before the operation ends."""
+
+    def _shape(self, result: object) -> None:
+        if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
+            request_id = _request_id(self.execution_context.context)
+            result.errors = [shape_error(error, request_id) for error in result.errors]
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            request_id = _request_id(self.execution_context.context)
-            result.errors = [shape_error(error, request_id) for error in errors]
+        self._shape(self.execution_context.result)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        self._shape(result)
+        yield
 
 
 class BoxofficeSchema(Schema):

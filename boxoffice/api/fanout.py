@@ -44,6 +44,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from boxoffice.api.errors import shape_error
+from boxoffice.api.json_encoding import encode_json
 from boxoffice.api.loaders import Loaders
 from boxoffice.auth.actor import Actor
 from boxoffice.db.session import Database
@@ -237,7 +238,7 @@ def _splice_keys(
 
 
 def _encode(payload: object) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return encode_json(payload)
 
 
 # Stands for a caller's booking in a shared rendering: unguessable, so no data can contain it.

@@ -35,8 +35,12 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(send)
+            if name == b"content-length" and value.isdigit():
+                if int(value) > self.max_bytes:
+                    await self._reject(send)
+                    return
+                # The server delivers exactly Content-Length bytes of body: nothing left to count.
+                await self.app(scope, receive, send)
                 return
 
         received = 0

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 
 from boxoffice.api.headers import PLAYGROUND_POLICY
+from boxoffice.api.json_encoding import encode_json
 from boxoffice.api.router import NOT_A_REQUEST
 from boxoffice.api.websocket import TransportWSHandler
 
@@ -76,6 +77,9 @@ class BoxofficeGraphQLRouter(GraphQLRouter[Any, Any]):
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, NOT_A_REQUEST)
         return parsed
+
+    def encode_json(self, data: object) -> str:
+        return encode_json(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(playground_html(), headers={"Content-Security-Policy": PLAYGROUND_CSP})

@@ -11,6 +11,7 @@ The rules are those of the public contract (API.md):
 - Anyone, even signed out, sees PUBLISHED and CANCELLED events; a DRAFT only its organizer and ADMINs.
 - An event is managed (edited, published, cancelled, its bookings listed) by its organizer and ADMINs.
 - A booking is cancelled by its user and ADMINs.
+- An email address is shown to its owner, to ADMINs, and to the organizer of an event the person booked.
 """
 
 from __future__ import annotations
@@ -87,3 +88,12 @@ class Actor:
 
     def may_cancel(self, booking: OwnedBooking) -> bool:
         return self.is_admin or self.is_user(booking.user_id)
+
+    def may_see_email(self, user_id: int, *, organizer_of_their_event: int | None = None) -> bool:
+        """A user's email: shown to themself, to ADMINs, and to the organizer of an event they booked (pass that
+        event's organizer as `organizer_of_their_event` when the user is seen as one of its bookers)."""
+        return (
+            self.is_admin
+            or self.is_user(user_id)
+            or (organizer_of_their_event is not None and self.is_user(organizer_of_their_event))
+        )

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password, verify_password
 from boxoffice.auth.throttle import AuthThrottle
+from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import Role, User
 from boxoffice.db.transaction import transaction
 from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _as_enum(enum_class: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else enum_class(value)
+
+
+def _user_fields() -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """(attribute, column, conversion) for every column of User; enum columns become their enum."""
+    fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+    for attribute in sa_inspect(User).column_attrs:
+        column = attribute.columns[0]
+        enum_class = getattr(column.type, "enum_class", None)
+        fields.append((attribute.key, column.name, _as_enum(enum_class) if enum_class else _as_is))
+    return fields
+
+
+_USER_FIELDS = _user_fields()
+_USER_BY_ID_SQL = f"SELECT {', '.join(column for _, column, _ in _USER_FIELDS)} FROM users WHERE id = $1"
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
@@ -134,9 +160,16 @@ async def login(
 
 
 async def load_user(session: AsyncSession, user_id: int) -> User | None:
-    """The caller, read fresh on every request so role changes and deletions apply at once."""
-    query = select(User).where(User.id == user_id).execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    """The caller, read fresh on every request so role changes and deletions apply at once.
+
+    One primary-key read straight on the session's pooled connection, outside the ORM's query pipeline and
+    its identity map (this runs for every signed-in request): the User returned is a detached copy.
+    """
+    async with driver_connection(session) as connection:
+        record = await connection.fetchrow(_USER_BY_ID_SQL, user_id)
+    if record is None:
+        return None
+    return User(**{key: convert(record[column]) for key, column, convert in _USER_FIELDS})
 
 
 async def set_user_role(session: AsyncSession, actor: Actor, user_id: int, role: Role) -> User:

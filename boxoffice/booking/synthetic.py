@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from boxoffice.auth.actor import Actor
 from boxoffice.booking import ledger
 from boxoffice.db.driver import driver_transaction
+from boxoffice.db.locks import AdvisoryLock
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Role, sql_in
 from boxoffice.errors import Forbidden
 
-# Any constant works; it only has to be the same in every process.
-_SYNTHETIC_LOCK_KEY = 0x5_1A_B00C
+_SYNTHETIC_LOCK_KEY = int(AdvisoryLock.SYNTHETIC_USERS)
 SYNTHETIC_EMAIL_DOMAIN = "synthetic.invalid"
 # Not a hash any password verifier produces, so nobody can ever log in as a synthetic user.
 UNUSABLE_PASSWORD = "!synthetic"

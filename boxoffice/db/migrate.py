@@ -9,9 +9,10 @@ from alembic.config import Config
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from boxoffice.db.locks import AdvisoryLock
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# Any constant works; it only has to be the same in every process that migrates.
-_MIGRATION_LOCK_KEY = 0x0B0C5_0FF1CE
+_MIGRATION_LOCK_KEY = int(AdvisoryLock.MIGRATION)
 
 
 def alembic_config() -> Config:

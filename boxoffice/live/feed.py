@@ -1,8 +1,8 @@
 """One event's reader: coalesces its notifications into at most one database read per interval.
 
 However many bookings a burst commits and however many subscribers watch the event, this process reads the
-event at most once per `min_interval`, and a notification that arrives during or after a read always causes
-one more read, so the last state is always delivered.
+event at most once per `min_interval` (the hub lengthens it for a large audience), and a notification that
+arrives during or after a read always causes one more read, so the last state is always delivered.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class EventFeed:
         publish: Publish,
         is_pinned: IsPinned,
         on_idle: Callable[[EventFeed], None],
-        min_interval: float,
+        min_interval: Callable[[int], float],
         linger: float,
     ) -> None:
         self.event_id = event_id
@@ -70,7 +70,7 @@ class EventFeed:
                     if not self._is_pinned(self.event_id):
                         return
                     continue
-                wait = self._last_read + self._min_interval - loop.time()
+                wait = self._last_read + self._min_interval(self.event_id) - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
                 # Cleared before the read: anything committed after this point is read next time round.

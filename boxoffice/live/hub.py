@@ -39,6 +39,10 @@ def _discard(registry: dict[int, set[S]], key: int, subscriber: S) -> None:
 class LiveConfig:
     # At most this many reads per second of one event by this process (≈10/s), whatever the burst.
     min_read_interval: float = 0.1
+    # ... and fewer for a large audience: each snapshot costs a socket write per subscriber, so the interval
+    # grows with the event's subscribers in this process to keep within this many pushes a second (500
+    # subscribers: 4 snapshots a second). The last state is still always sent.
+    max_pushes_per_second: float = 2000.0
     # A push that has not left within this time means the client stopped reading: it is dropped.
     send_timeout: float = 10.0
     # How long a feed serving no eventUpdates subscriber survives its last read (keeps its rate limit).
@@ -176,11 +180,15 @@ class LiveHub:
                 publish=self._publish,
                 is_pinned=lambda key: key in self._event_subscribers,
                 on_idle=self._on_feed_idle,
-                min_interval=self.config.min_read_interval,
+                min_interval=self._read_interval,
                 linger=self.config.feed_linger,
             )
             self._feeds[event_id] = feed
         return feed
+
+    def _read_interval(self, event_id: int) -> float:
+        audience = len(self._event_subscribers.get(event_id, ()))
+        return max(self.config.min_read_interval, audience / self.config.max_pushes_per_second)
 
     def _on_feed_idle(self, feed: EventFeed) -> None:
         if self._feeds.get(feed.event_id) is feed:

@@ -107,7 +107,7 @@ async def read_event_row(connection: asyncpg.Connection, event_id: int) -> Event
 async def read_public_page(connection: asyncpg.Connection, key: PageKey) -> PublicPage:
     """Non-draft events in (starts_at, id) order, `first` after the cursor `after` (validated by the caller)."""
     status, first, after = key
-    conditions = ["status <> 'DRAFT'"]
+    conditions = [f"status <> '{EventStatus.DRAFT}'"]
     args: list[Any] = [first + 1]
     if status is not None:
         args.append(status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import strawberry
+
 from boxoffice.auth import service
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.enums import Role
@@ -46,13 +48,13 @@ async def login(info: Info, email: str, password: str) -> AuthPayload:
     )
 
 
-async def set_user_role(info: Info, user_id: str, role: Role) -> UserType:
+async def set_user_role(info: Info, user_id: strawberry.ID, role: Role) -> UserType:
     context = info.context
     user = await context.call(service.set_user_role, await context.actor(), parse_id(user_id, "user"), role)
     return UserType.from_model(user)
 
 
-async def users(info: Info, first: int, after: str | None) -> UserConnection:
+async def users(info: Info, first: int = 50, after: str | None = None) -> UserConnection:
     context = info.context
     page = await context.call(
         list_users, await context.actor(), first=first, after=after, max_page_size=context.settings.max_page_size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import strawberry
+
 from boxoffice.booking import service
 from boxoffice.booking.queries import bookings_of_user
 from boxoffice.resolvers.ids import parse_id
@@ -14,13 +16,13 @@ async def my_bookings(info: Info) -> list[BookingType]:
     return [BookingType.from_model(booking) for booking in await context.call(bookings_of_user, user.id)]
 
 
-async def book_event(info: Info, event_id: str, quantity: int) -> BookingType:
+async def book_event(info: Info, event_id: strawberry.ID, quantity: int = 1) -> BookingType:
     context = info.context
     booking = await context.call(service.book, await context.actor(), parse_id(event_id, "event"), quantity)
     return BookingType.from_model(booking)
 
 
-async def cancel_booking(info: Info, id: str) -> BookingType:
+async def cancel_booking(info: Info, id: strawberry.ID) -> BookingType:
     context = info.context
     booking = await context.call(service.cancel, await context.actor(), parse_id(id, "booking"))
     return BookingType.from_model(booking)

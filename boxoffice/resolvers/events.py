@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import strawberry
+
 from boxoffice.api.context import Context
 from boxoffice.errors import BadUserInput
 from boxoffice.events import service
@@ -11,7 +13,9 @@ from boxoffice.schema.enums import EventStatus
 from boxoffice.schema.types import EventConnection, EventEdge, EventInput, EventType, EventUpdateInput, Info, PageInfo
 
 
-async def events(info: Info, status: EventStatus | None, first: int, after: str | None) -> EventConnection:
+async def events(
+    info: Info, status: EventStatus | None = None, first: int = 50, after: str | None = None
+) -> EventConnection:
     context = info.context
     actor = await context.actor()
     if not actor.signed_in:
@@ -30,7 +34,7 @@ async def events(info: Info, status: EventStatus | None, first: int, after: str 
     return EventConnection(edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor))
 
 
-async def event(info: Info, id: str) -> EventType | None:
+async def event(info: Info, id: strawberry.ID) -> EventType | None:
     """Null, without an error, for an event that does not exist or that the caller may not see."""
     context = info.context
     event_id = parse_id(id, "event")
@@ -64,7 +68,7 @@ async def create_event(info: Info, input: EventInput) -> EventType:
     return EventType.from_model(await context.call(service.create_event, await context.actor(), draft))
 
 
-async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventType:
+async def update_event(info: Info, id: strawberry.ID, input: EventUpdateInput) -> EventType:
     context = info.context
     changes = service.EventChanges(
         title=input.title,
@@ -77,11 +81,11 @@ async def update_event(info: Info, id: str, input: EventUpdateInput) -> EventTyp
     return EventType.from_model(updated)
 
 
-async def publish_event(info: Info, id: str) -> EventType:
+async def publish_event(info: Info, id: strawberry.ID) -> EventType:
     context = info.context
     return EventType.from_model(await context.call(service.publish_event, await context.actor(), parse_id(id, "event")))
 
 
-async def cancel_event(info: Info, id: str) -> EventType:
+async def cancel_event(info: Info, id: strawberry.ID) -> EventType:
     context = info.context
     return EventType.from_model(await context.call(service.cancel_event, await context.actor(), parse_id(id, "event")))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import strawberry
+
 from boxoffice.booking.simulate import simulate_bookings as run_simulation
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import Info, SimulationReport
 
 
-async def simulate_bookings(info: Info, event_id: str, users: int) -> SimulationReport:
+async def simulate_bookings(info: Info, event_id: strawberry.ID, users: int) -> SimulationReport:
     context = info.context
     parsed = parse_id(event_id, "event")
     # The simulation takes its own connections; this request's idle one goes back to the pool meanwhile.

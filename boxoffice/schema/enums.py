@@ -7,6 +7,7 @@ the descriptions the schema shows for them and for each of their values are decl
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
@@ -14,13 +15,14 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from boxoffice.db.models import BookingStatus, EventStatus, Role
 
 
-def _expose(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
+def _expose(cls: type[enum.Enum], description: str, values: dict[Any, str]) -> None:
     strawberry.enum(cls, description=description)
     definition = vars(cls)["__strawberry_definition__"]
     assert isinstance(definition, StrawberryEnumDefinition)
-    assert {value.name for value in definition.values} == set(values), f"describe every value of {cls.__name__}"
+    described = {member.name: text for member, text in values.items()}
+    assert {value.name for value in definition.values} == set(described), f"describe every value of {cls.__name__}"
     for value in definition.values:
-        value.description = values[value.name]
+        value.description = described[value.name]
 
 
 _expose(
@@ -28,18 +30,20 @@ _expose(
     "A user's place on the role ladder AUDIENCE < ORGANIZER < ADMIN: each role may do everything the roles below "
     "it may. Accounts start as AUDIENCE; only an ADMIN changes roles (setUserRole).",
     {
-        "AUDIENCE": "Books seats, joins waiting lists and cancels their own bookings.",
-        "ORGANIZER": "Also creates events and manages their own: edit, publish, cancel, see their bookings.",
-        "ADMIN": "Also manages every event, lists users, changes roles and runs simulateBookings.",
+        Role.AUDIENCE: "Books seats, joins waiting lists and cancels their own bookings.",
+        Role.ORGANIZER: "Also creates events and manages their own: edit, publish, cancel, see their bookings.",
+        Role.ADMIN: "Also manages every event, lists users, changes roles and runs simulateBookings.",
     },
 )
 _expose(
     EventStatus,
     "Where an event is in its life: DRAFT -> PUBLISHED -> CANCELLED (a DRAFT may also be cancelled).",
     {
-        "DRAFT": "Being prepared: visible only to its organizer and ADMINs, and not open for booking.",
-        "PUBLISHED": "Visible to everyone, signed in or not, and open for booking.",
-        "CANCELLED": "Called off: still visible to everyone; every booking was cancelled with it, no new one is taken.",
+        EventStatus.DRAFT: "Being prepared: visible only to its organizer and ADMINs, and not open for booking.",
+        EventStatus.PUBLISHED: "Visible to everyone, signed in or not, and open for booking.",
+        EventStatus.CANCELLED: (
+            "Called off: still visible to everyone; every booking was cancelled with it, no new one is taken."
+        ),
     },
 )
 _expose(
@@ -47,10 +51,14 @@ _expose(
     "Where a booking stands. CONFIRMED and WAITLISTED bookings are active: a user holds at most one active "
     "booking per event.",
     {
-        "CONFIRMED": "Holds its `quantity` seats of the event.",
-        "WAITLISTED": "Waits in line for seats (see Booking.waitlistPosition); confirmed automatically, first come "
-        "first served, when enough seats free up.",
-        "CANCELLED": "Cancelled by its user, an ADMIN, or with its event; holds no seat and no place in line.",
+        BookingStatus.CONFIRMED: "Holds its `quantity` seats of the event.",
+        BookingStatus.WAITLISTED: (
+            "Waits in line for seats (see Booking.waitlistPosition); confirmed automatically, first come "
+            "first served, when enough seats free up."
+        ),
+        BookingStatus.CANCELLED: (
+            "Cancelled by its user, an ADMIN, or with its event; holds no seat and no place in line."
+        ),
     },
 )
 

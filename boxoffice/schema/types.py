@@ -59,7 +59,7 @@ class UserType:
         if self.shown_always:
             return self.address
         actor = await info.context.actor()
-        if actor.is_admin or (actor.user_id is not None and actor.user_id in (self.user_id, self.shown_to)):
+        if actor.may_see_email(self.user_id, organizer_of_their_event=self.shown_to):
             return self.address
         return HIDDEN_EMAIL
 

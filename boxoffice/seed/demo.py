@@ -10,11 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.passwords import hash_password
 from boxoffice.booking.ledger import new_event
+from boxoffice.db.locks import AdvisoryLock
 from boxoffice.db.models import EventStatus, Role, User
 from boxoffice.db.transaction import transaction
-
-# Any constant works; it only has to be the same in every process that seeds.
-_SEED_LOCK_KEY = 0xDE_30_5EED
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ async def seed_demo(session: AsyncSession, bcrypt_rounds: int = 12) -> SeedResul
     now = datetime.now(UTC)
     async with transaction(session):
         # Two processes seeding at once (say, `seed` beside `serve`) must not both see an empty table.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEED_LOCK_KEY})
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(AdvisoryLock.DEMO_SEED)})
         if (await session.execute(select(func.count()).select_from(User))).scalar_one():
             return SeedResult(seeded=False, users=0, events=0)
         users = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,9 @@ from boxoffice.auth.actor import Actor
 from boxoffice.booking.simulate import simulate_bookings
 from boxoffice.db.models import Role
 from boxoffice.db.session import Database
+from boxoffice.live import LiveConfig, LiveHub
 from tests.conftest import EventFactory, UserFactory
-from tests.live.conftest import EVENT_UPDATES, Server, Subscribe, Subscription
+from tests.live.conftest import EVENT_UPDATES, Server, Subscribe, Subscription, open_subscription
 
 BOOK = "mutation ($id: ID!) { bookEvent(eventId: $id) { id status waitlistPosition } }"
 TITLE_ONLY = "subscription ($id: ID!) { eventUpdates(eventId: $id) { title seatsRemaining } }"
@@ -226,3 +228,32 @@ async def test_a_booking_answer_that_includes_its_event_follows_every_snapshot(
         await server.graphql(BOOK, variables, server.token(await make_user()))
     last = (await watcher.until(lambda d: d["eventUpdates"]["seatsRemaining"] == 6))["eventUpdates"]
     assert last["myBooking"] == {"id": mine["id"], "event": {"seatsRemaining": 6}}
+
+
+def test_an_event_with_a_large_audience_is_read_less_often() -> None:
+    hub = LiveHub(LiveConfig(min_read_interval=0.1, max_pushes_per_second=1_000))
+    hub._event_subscribers[1] = {object() for _ in range(500)}  # type: ignore[misc]
+    hub._event_subscribers[2] = {object() for _ in range(20)}  # type: ignore[misc]
+    # 500 subscribers: two snapshots a second at most; a small audience keeps ten.
+    assert (hub._read_interval(1), hub._read_interval(2), hub._read_interval(3)) == (0.5, 0.1, 0.1)
+
+
+async def test_shared_pushes_carry_each_operation_own_id_on_one_connection(
+    server: Server, make_event: EventFactory
+) -> None:
+    event = await make_event(capacity=5)
+    variables = {"id": str(event.id)}
+    first = await open_subscription(server.ws_url, EVENT_UPDATES, variables)
+    socket = first.socket
+    for operation, query in (("two", EVENT_UPDATES), ('th"ree', TITLE_ONLY)):
+        payload = {"query": query, "variables": variables}
+        await socket.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
+    firsts: dict[str, dict[str, Any]] = {}
+    while len(firsts) < 3:
+        message = await first.message()
+        assert message["type"] == "next", message
+        firsts.setdefault(message["id"], message["payload"]["data"]["eventUpdates"])
+    assert firsts["1"]["seatsRemaining"] == firsts["two"]["seatsRemaining"] == 5
+    assert firsts['th"ree'] == {"title": event.title, "seatsRemaining": 5}
+    await socket.send(json.dumps({"id": "two", "type": "complete"}))
+    await socket.close()

@@ -1,4 +1,4 @@
-"""The Subscription root: eventUpdates and myBookingUpdates, fed by this process's LiveHub.
+"""Subscriptions: eventUpdates and myBookingUpdates, fed by this process's LiveHub (the context's `live_hub`).
 
 The checks (visibility, signed in) run before the stream is returned, so a refused subscription answers
 with a graphql-transport-ws `error` message instead of starting. Each push is read in full before it is
@@ -13,18 +13,14 @@ sends its pushes itself and yields nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Hashable, Iterator
+from collections.abc import AsyncGenerator, Hashable
 from functools import partial
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
-from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from boxoffice.api.context import Context
-from boxoffice.api.errors import shape_error
 from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
-from boxoffice.api.permissions import requires
 from boxoffice.api.websocket import PushSink, current_sink
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
 from boxoffice.errors import Forbidden
@@ -35,24 +31,6 @@ from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingType, EventType, Info
 
 _ACTIVE = frozenset(ACTIVE_BOOKING_STATUSES)
-
-
-class StreamErrorCodes(SchemaExtension):
-    """ErrorCodes' shaping for every result a stream yields (subscriptions, operations over WebSocket).
-
-    ErrorCodes shapes a result once the operation ends, which for a stream is after the client got it.
-    """
-
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        if isinstance(result, ExecutionResult) and result.errors:
-            request_id = str(getattr(self.execution_context.context, "request_id", "unknown"))
-            result.errors = [shape_error(error, request_id) for error in result.errors]
-        yield
-
-
-def _hub(context: Context) -> LiveHub:
-    hub: LiveHub = context.connection.app.state.live_hub
-    return hub
 
 
 def _prime_event(context: Context, event: Event, organizer: User | None) -> None:
@@ -206,27 +184,19 @@ async def _still_allowed(context: Context, event: Event) -> None:
         raise Forbidden(f"You may no longer see event {event.id}; this subscription has ended")
 
 
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(
-        description="A new Event snapshot whenever its seats, waitlist, status or details change; the current one first"
-    )
-    async def event_updates(self, info: Info, event_id: strawberry.ID) -> AsyncGenerator[EventType, None]:
-        context = info.context
-        event_key = parse_id(event_id, "Event")
-        # The same rule as Query.event: a DRAFT of another organizer does not exist for this caller.
-        await context.call(get_event, await context.actor(), event_key)
-        hub = _hub(context)
-        await hub.ensure_started(context.database)
-        return _event_stream(context, hub, event_key, _shared(info))
+async def event_updates(info: Info, event_id: strawberry.ID) -> AsyncGenerator[EventType, None]:
+    context = info.context
+    event_key = parse_id(event_id, "Event")
+    # The same rule as Query.event: a DRAFT of another organizer does not exist for this caller.
+    await context.call(get_event, await context.actor(), event_key)
+    hub = context.live_hub
+    await hub.ensure_started(context.database)
+    return _event_stream(context, hub, event_key, _shared(info))
 
-    @strawberry.subscription(
-        description="The caller's bookings whenever they change: promotions, new places in line, cancellations",
-        extensions=[requires()],
-    )
-    async def my_booking_updates(self, info: Info) -> AsyncGenerator[BookingType, None]:
-        context = info.context
-        user = await context.require_user()
-        hub = _hub(context)
-        await hub.ensure_started(context.database)
-        return _booking_stream(context, hub, user)
+
+async def my_booking_updates(info: Info) -> AsyncGenerator[BookingType, None]:
+    context = info.context
+    user = await context.require_user()
+    hub = context.live_hub
+    await hub.ensure_started(context.database)
+    return _booking_stream(context, hub, user)
