@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from boxoffice.api.context import make_context_getter
 from boxoffice.api.headers import SecurityHeaders
+from boxoffice.api.health import HealthProbe
 from boxoffice.api.limits import BodySizeLimit
 from boxoffice.api.overload import Admission
 from boxoffice.api.playground import BoxofficeGraphQLRouter
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             finally:
                 await app.state.live_hub.close()
                 await app.state.read_cache.close()
+                await app.state.health.close()
             return
         owned = Database(settings)
         try:
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # The hub and the read cache listen on the database: they stop first.
             await app.state.live_hub.close()
             await app.state.read_cache.close()
+            await app.state.health.close()
             await owned.close()
 
     def _start_read_cache(app: FastAPI) -> None:
@@ -117,13 +119,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.include_router(graphql, prefix="/graphql")
 
+    # Its own connection and a short timeout: a loaded but healthy server answers at once (api/health.py).
+    app.state.health = HealthProbe()
+
     @app.get("/health")
     async def health() -> JSONResponse:
-        try:
-            async with app.state.database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            logger.warning("Health check failed", exc_info=True)
+        if not await app.state.health.healthy(app.state.database):
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
