@@ -8,7 +8,8 @@
 --      (as the user who made it), or, when there is none, is skipped for the next line.
 -- Bookings are counted by `"bookEvent":{` in responses; those selecting `id` and `user { id }` become cancellable.
 -- The plan repeats when exhausted. A 200 response whose body has "errors" counts as a GraphQL error; the
--- first one seen is kept as a sample. done() prints one line: WRK_JSON {...}.
+-- first one seen is kept as a sample. Answers 429, 503 or with RATE_LIMITED count as shed (they are errors
+-- too). done() prints one line: WRK_JSON {...}.
 
 local threads = {}
 
@@ -22,7 +23,7 @@ local CANCEL = '{"query":"mutation($id: ID!) { cancelBooking(id: $id) { id statu
 local kinds, prebuilt, tokens_by_user = {}, {}, {}
 local pending, pending_head = {}, 1
 local position = 0
-graphql_errors, bookings, cancels, first_error = 0, 0, 0, ""
+graphql_errors, shed, bookings, cancels, first_error = 0, 0, 0, 0, ""
 
 local function format(token, body)
   local headers = { ["Content-Type"] = "application/json" }
@@ -70,6 +71,9 @@ function request()
 end
 
 function response(status, headers, body)
+  if status == 429 or status == 503 or body:find('"RATE_LIMITED"', 1, true) then
+    shed = shed + 1
+  end
   if status == 200 and body:find('"errors"%s*:') then
     graphql_errors = graphql_errors + 1
     if first_error == "" then
@@ -94,9 +98,10 @@ local function json_string(s)
 end
 
 function done(summary, latency, requests)
-  local errors, booked, cancelled, sample = 0, 0, 0, ""
+  local errors, refused, booked, cancelled, sample = 0, 0, 0, 0, ""
   for _, thread in ipairs(threads) do
     errors = errors + thread:get("graphql_errors")
+    refused = refused + thread:get("shed")
     booked = booked + thread:get("bookings")
     cancelled = cancelled + thread:get("cancels")
     if sample == "" then
@@ -106,8 +111,8 @@ function done(summary, latency, requests)
   io.write(string.format(
     'WRK_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,' ..
     '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
-    '"graphql_errors":%d,"bookings":%d,"cancels":%d,"error_sample":%s}\n',
+    '"graphql_errors":%d,"shed":%d,"bookings":%d,"cancels":%d,"error_sample":%s}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
     latency:percentile(99), latency.max, summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout, errors, booked, cancelled, json_string(sample)))
+    summary.errors.status, summary.errors.timeout, errors, refused, booked, cancelled, json_string(sample)))
 end

@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from http_load import HTTP_WORKLOADS, Bench, Workload, bench_environment, log, p
 from servers import Checkout
 
 WARMUP_SECONDS = 2.0
+PROFILES = Path("/tmp/boxoffice-profiles")
 FRAME = re.compile(r"^(?P<name>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 # Areas, by a pattern on a frame's `function file`. A sample's own area is that of the frame nearest the top of
@@ -156,6 +158,8 @@ async def profile(bench: Bench, workloads: Sequence[Workload], args: argparse.Na
     await bench.start_servers(1)
     target = bench.targets[0]
     pid = target.running().worker_pids()[0]
+    if args.out is None:
+        args.out = PROFILES / f"{target.checkout.commit()}-{time.strftime('%H%M%S')}"
     args.out.mkdir(parents=True, exist_ok=True)
     summaries: dict[str, Summary] = {}
     for workload in workloads:
@@ -186,7 +190,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second (default 100)")
     parser.add_argument("--native", action="store_true", help="include native frames (C, e.g. the GC)")
     parser.add_argument("--ref", type=Path, help="profile this checkout (with its own .venv) instead of this one")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/boxoffice-profiles"), help="where raw profiles go")
+    parser.add_argument(
+        "--out", type=Path, help="where raw profiles go (default /tmp/boxoffice-profiles/<commit>-<time>)"
+    )
     args = parser.parse_args(argv)
     workloads = [w for w in HTTP_WORKLOADS if w.name in args.workloads.split(",")]
     if not workloads:

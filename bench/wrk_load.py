@@ -59,6 +59,7 @@ class WrkResult:
     http_errors: int  # non-2xx statuses
     socket_errors: int  # connect, read, write errors and timeouts
     graphql_errors: int  # 200 responses carrying "errors"
+    shed: int  # answers 429 or 503, or carrying RATE_LIMITED: refused at once under overload
     bookings: int
     cancels: int
     client_cpu_seconds: float
@@ -114,6 +115,7 @@ async def run_wrk(url: str, plan_prefix: Path, connections: int, threads: int, s
         http_errors=raw["status_errors"],
         socket_errors=raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"],
         graphql_errors=raw["graphql_errors"],
+        shed=raw["shed"],
         bookings=raw["bookings"],
         cancels=raw["cancels"],
         client_cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),

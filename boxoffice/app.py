@@ -13,11 +13,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from boxoffice.api.context import make_context_getter
 from boxoffice.api.headers import SecurityHeaders
 from boxoffice.api.health import HealthProbe
+from boxoffice.api.http_post import GraphQLPost
 from boxoffice.api.limits import BodySizeLimit
 from boxoffice.api.overload import Admission
 from boxoffice.api.playground import BoxofficeGraphQLRouter
@@ -109,14 +111,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).
     app.state.live_hub = LiveHub()
 
+    schema = build_schema(settings)
     graphql = BoxofficeGraphQLRouter(
-        build_schema(settings),
+        schema,
         context_getter=make_context_getter(app.state),
         # Rendered by BoxofficeGraphQLRouter from the vendored assets (boxoffice/api/playground.py), not a CDN;
         # off by default in production (BOXOFFICE_GRAPHIQL).
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
+    # POST /graphql first, straight to Strawberry's ASGI view with the router's JSON hooks
+    # (boxoffice/api/http_post.py); the router serves GET and WebSocket on the same path.
+    app.router.routes.append(Route("/graphql", endpoint=GraphQLPost(schema, app.state, like=graphql), methods=["POST"]))
     app.include_router(graphql, prefix="/graphql")
 
     # Its own connection and a short timeout: a loaded but healthy server answers at once (api/health.py).

@@ -38,6 +38,11 @@ class Mismatch(Exception):
     """A tarball or file does not match its pin."""
 
 
+def shown(path: Path) -> str:
+    """The path as a person reads it: relative to the repo when inside it."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -117,7 +122,7 @@ def write(package: dict[str, Any], files: dict[str, bytes]) -> None:
     target.mkdir(parents=True)
     for member, data in files.items():
         destination(package, member).write_bytes(data)
-    print(f"  {package['name']}@{package['version']} -> {target.relative_to(REPO_ROOT)}/ ({len(files)} files)")
+    print(f"  {package['name']}@{package['version']} -> {shown(target)}/ ({len(files)} files)")
 
 
 def check() -> list[str]:
@@ -130,13 +135,13 @@ def check() -> list[str]:
             path = destination(package, member)
             expected.add(path)
             if not path.is_file():
-                problems.append(f"missing: {path.relative_to(REPO_ROOT)}")
+                problems.append(f"missing: {shown(path)}")
             elif sha256(path.read_bytes()) != digest:
                 pinned = f"{package['name']}@{package['version']}"
-                problems.append(f"changed: {path.relative_to(REPO_ROOT)} (pinned {pinned})")
+                problems.append(f"changed: {shown(path)} (pinned {pinned})")
     for path in sorted(p for p in VENDOR.rglob("*") if p.is_file()):
         if path not in expected:
-            problems.append(f"not pinned: {path.relative_to(REPO_ROOT)}")
+            problems.append(f"not pinned: {shown(path)}")
     return problems
 
 

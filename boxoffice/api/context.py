@@ -17,7 +17,7 @@ from strawberry.fastapi import BaseContext
 from boxoffice.api.loaders import Loaders
 from boxoffice.api.overload import BUSY_MESSAGE, Admission
 from boxoffice.auth.actor import Actor
-from boxoffice.auth.service import load_user
+from boxoffice.auth.service import load_user, refuse_token_of
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
 from boxoffice.config import Settings
@@ -146,9 +146,11 @@ class Context(BaseContext):
         token = bearer_token(self._authorization())
         if token is None:
             return None
-        user = await self.call(load_user, self.tokens.user_id(token))
+        subject = self.tokens.subject(token)
+        user = await self.call(load_user, subject.user_id)
         if user is None:
             raise Unauthenticated("The account this token belongs to no longer exists")
+        refuse_token_of(user, subject.version)
         return user
 
     async def current_user(self) -> User | None:
@@ -203,22 +205,27 @@ async def _run_on_driver(session: AsyncSession, read: Callable[[asyncpg.Connecti
         return await read(connection)
 
 
+def build_context(app_state: Any, connection: HTTPConnection) -> Context:
+    """A request's (or a WebSocket connection's) context; its owner calls `close()` when it is over."""
+    return Context(
+        database=app_state.database,
+        settings=app_state.settings,
+        tokens=app_state.tokens,
+        throttle=app_state.auth_throttle,
+        connection=connection,
+        read_cache=app_state.read_cache,
+        live_hub=app_state.live_hub,
+        admission=app_state.admission if connection.scope["type"] == "http" else None,
+    )
+
+
 def make_context_getter(
     app_state: Any,
 ) -> Callable[[HTTPConnection], AsyncIterator[Context]]:
     """The FastAPI dependency Strawberry calls for every HTTP request and every WebSocket connection."""
 
     async def context_getter(connection: HTTPConnection) -> AsyncIterator[Context]:
-        context = Context(
-            database=app_state.database,
-            settings=app_state.settings,
-            tokens=app_state.tokens,
-            throttle=app_state.auth_throttle,
-            connection=connection,
-            read_cache=app_state.read_cache,
-            live_hub=app_state.live_hub,
-            admission=app_state.admission if connection.scope["type"] == "http" else None,
-        )
+        context = build_context(app_state, connection)
         try:
             yield context
         finally:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from contextlib import aclosing
 from typing import Any
@@ -33,6 +34,56 @@ SUBSCRIPTION_OVER_HTTP = (
     "Subscriptions run over WebSocket (graphql-transport-ws) on /graphql, not over HTTP; "
     "send queries and mutations by POST"
 )
+
+
+# What graphql-core says when a value does not fit a type, and where: a variable's path, or an argument.
+_VARIABLE_AT = re.compile(r"^Variable '\$\w+' has invalid value at \.([\w.\[\]]+): ", re.DOTALL)
+_VARIABLE_WHOLE = re.compile(r"^Variable '\$(\w+)' has invalid value: ", re.DOTALL)
+_ARGUMENT = re.compile(r"^Argument '(\w+)' has invalid value", re.DOTALL)
+_INT_TOO_BIG = re.compile(r"Int cannot represent non 32-bit signed integer value")
+_NOT_INT = re.compile(r"Int cannot represent non-integer value")
+_BAD_DATETIME = re.compile(r"cannot represent a DateTime")
+
+
+def _label(name: str) -> str:
+    """`startsAt` -> `Starts at`: a field's name as the forms label it."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+    return words[:1].upper() + words[1:]
+
+
+def _argument_taking(variable: str, document: str) -> str:
+    """The argument a variable is passed to (`quantity: $q` -> `quantity`), else the variable's own name."""
+    found = re.search(rf"(\w+)\s*:\s*\${re.escape(variable)}\b", document)
+    return found.group(1) if found else variable
+
+
+def _humane(message: str, document: str = "") -> tuple[str, dict[str, Any]]:
+    """A coercion failure phrased for people (the field named as the forms label it), with the field's name
+    in `extensions.field` and graphql-core's own words in `extensions.detail`; other messages unchanged."""
+    field = None
+    if match := _VARIABLE_AT.match(message):
+        field = match.group(1).split(".")[-1].split("[")[0]
+    elif match := _VARIABLE_WHOLE.match(message):
+        field = _argument_taking(match.group(1), document)
+    elif match := _ARGUMENT.match(message):
+        field = match.group(1)
+    if field is None:
+        if _INT_TOO_BIG.search(message):
+            return "A number is too large: whole numbers up to 2,147,483,647 only", {"detail": message}
+        return message, {}
+    if _INT_TOO_BIG.search(message):
+        return f"{_label(field)} is too large: whole numbers up to 2,147,483,647 only", {
+            "field": field,
+            "detail": message,
+        }
+    if _NOT_INT.search(message):
+        return f"{_label(field)} must be a whole number", {"field": field, "detail": message}
+    if _BAD_DATETIME.search(message):
+        return f"{_label(field)} must be a date and time such as 2030-05-01T19:30:00Z", {
+            "field": field,
+            "detail": message,
+        }
+    return message, {"field": field}
 
 
 def _with_code(error: GraphQLError, message: str, code: str, **extra: Any) -> GraphQLError:
@@ -64,7 +115,8 @@ def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
     if isinstance(original, DomainError):
         return _with_code(error, original.message, original.code)
     if _is_request_error(error):
-        return _with_code(error, error.message, BAD_USER_INPUT)
+        message, extra = _humane(error.message, error.source.body if error.source else "")
+        return _with_code(error, message, BAD_USER_INPUT, **extra)
     if original is None and error.extensions and "code" in error.extensions:
         return error
     logger.error(

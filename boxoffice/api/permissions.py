@@ -79,22 +79,6 @@ class IsAdmin(_RoleAtLeast):
     message = "Only admins can do this"
 
 
-class ManagesEvent(BasePermission):
-    _schema_directive = _directive(
-        "ManagesEvent",
-        "On an Event's field: its organizer and ADMINs only; signed out gets UNAUTHENTICATED, others FORBIDDEN.",
-    )
-    """On a field of Event: the Actor's may_manage rule (its organizer or an admin)."""
-
-    message = "Only this event's organizer or an admin can see this"
-
-    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        return (await info.context.actor()).may_manage(source)
-
-    def on_unauthorized(self) -> None:
-        raise Forbidden(self.message or "")
-
-
 def requires(*permissions: BasePermission) -> PermissionExtension:
     """A field extension: signed in first, then every given permission."""
     return PermissionExtension(permissions=[IsAuthenticated(), *permissions])

@@ -57,29 +57,29 @@ class Registration:
 
 def normalize_email(email: str) -> str:
     if len(email) > MAX_EMAIL:
-        raise BadUserInput(f"email must be at most {MAX_EMAIL} characters")
+        raise BadUserInput(f"Email must be at most {MAX_EMAIL} characters")
     try:
         # Deliverability would need DNS on every sign-up; the address only has to be well formed.
         checked = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise BadUserInput(f"email is not a valid address: {error}") from error
+        raise BadUserInput(f"Email is not a valid address: {error}") from error
     return checked.normalized.lower()
 
 
 def validate_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise BadUserInput(f"password must be at least {MIN_PASSWORD} characters")
+        raise BadUserInput(f"Password must be at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
-        raise BadUserInput(f"password must be at most {MAX_PASSWORD} characters")
+        raise BadUserInput(f"Password must be at most {MAX_PASSWORD} characters")
     return password
 
 
 def validate_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned:
-        raise BadUserInput("name must not be empty")
+        raise BadUserInput("Name must not be empty")
     if len(cleaned) > MAX_NAME:
-        raise BadUserInput(f"name must be at most {MAX_NAME} characters, got {len(cleaned)}")
+        raise BadUserInput(f"Name must be at most {MAX_NAME} characters (this one has {len(cleaned)})")
     return cleaned
 
 
@@ -156,7 +156,21 @@ async def login(
         await throttle.login_failed(session, email, client)
         raise Unauthenticated("Wrong email or password")
     await throttle.login_succeeded(session, email, client)
+    # Told only to someone who knows the password, so it does not reveal which accounts are deactivated.
+    if user.deactivated_at is not None:
+        raise Unauthenticated(DEACTIVATED_MESSAGE)
     return user
+
+
+DEACTIVATED_MESSAGE = "This account has been deactivated; ask an admin to reactivate it"
+
+
+def refuse_token_of(user: User, token_version: int) -> None:
+    """UNAUTHENTICATED for a token of a deactivated account, or one issued before the password last changed."""
+    if user.deactivated_at is not None:
+        raise Unauthenticated(DEACTIVATED_MESSAGE)
+    if token_version != user.token_version:
+        raise Unauthenticated("Your password was changed since you signed in here; sign in again")
 
 
 async def load_user(session: AsyncSession, user_id: int) -> User | None:

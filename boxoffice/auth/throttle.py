@@ -12,7 +12,7 @@ Failed sign-ins are counted under three keys, each over a window of `window_seco
 Sign-ups are counted per client: `register_max` per window.
 
 Every refusal is RATE_LIMITED with how long to wait. The counters live in the UNLOGGED table auth_throttle
-(migration 0003); each check or count is one short statement on its own, outside any other transaction.
+(migration 0004); each check or count is one short statement on its own, outside any other transaction.
 """
 
 from __future__ import annotations
@@ -70,6 +70,10 @@ def client_key(address: str | None) -> str:
 
 def pair_key(email: str, address: str | None) -> str:
     return _key("pair", email.strip().lower(), address or "unknown")
+
+
+def reauth_key(email: str) -> str:
+    return _key("reauth", email.strip().lower())
 
 
 def register_key(address: str | None) -> str:
@@ -158,6 +162,18 @@ class AuthThrottle:
     async def login_succeeded(self, session: AsyncSession, email: str, client: str | None) -> None:
         """The pair's count starts over; the email's and the client's keep counting (they watch many sources)."""
         await session.execute(_CLEAR, {"key": pair_key(email, client)})
+        await session.commit()
+
+    async def check_reauthentication(self, session: AsyncSession, email: str) -> None:
+        """Before a signed-in user's password is checked again (to change it, to delete the account):
+        RATE_LIMITED once `pair_max` wrong ones were given for this account within the window."""
+        key = reauth_key(email)
+        state = await self._state(session, [key], self.window_seconds)
+        if (row := state.get(key)) is not None and row.hits >= self.pair_max:
+            raise RateLimited(f"Too many wrong passwords; try again in {wait_words(row.window_left)}")
+
+    async def reauthentication_failed(self, session: AsyncSession, email: str) -> None:
+        await session.execute(_COUNT, {"key": reauth_key(email), "window": self.window_seconds})
         await session.commit()
 
     async def count_registration(self, session: AsyncSession, client: str | None) -> None:

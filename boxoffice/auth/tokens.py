@@ -50,6 +50,12 @@ def signing_secret(settings: Settings) -> str:
 
 
 @dataclass(frozen=True)
+class TokenSubject:
+    user_id: int
+    version: int
+
+
+@dataclass(frozen=True)
 class IssuedToken:
     token: str
     expires_at: datetime
@@ -73,11 +79,13 @@ class TokenCodec:
             ttl=timedelta(minutes=settings.token_ttl_minutes),
         )
 
-    def issue(self, user_id: int, now: datetime | None = None) -> IssuedToken:
+    def issue(self, user_id: int, now: datetime | None = None, *, version: int = 0) -> IssuedToken:
+        """A token for `user_id`, carrying the user's token version (bumped by a password change)."""
         issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
         expires_at = issued_at + self.ttl
         claims = {
             "sub": str(user_id),
+            "ver": version,
             "iat": issued_at,
             "exp": expires_at,
             "iss": self.issuer,
@@ -88,6 +96,10 @@ class TokenCodec:
 
     def user_id(self, token: str) -> int:
         """The user a token was issued to, or UNAUTHENTICATED with the reason."""
+        return self.subject(token).user_id
+
+    def subject(self, token: str) -> TokenSubject:
+        """The user a token was issued to and the token version it carries, or UNAUTHENTICATED with the reason."""
         try:
             claims = jwt.decode(
                 token,
@@ -109,7 +121,11 @@ class TokenCodec:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject.isdigit():
             raise Unauthenticated("The token is invalid; sign in again")
-        return int(subject)
+        # Tokens issued before versions existed carry none: version 0, what every account started at.
+        version = claims.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise Unauthenticated("The token is invalid; sign in again")
+        return TokenSubject(int(subject), version)
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -18,7 +18,15 @@ from datetime import datetime
 
 import asyncpg
 
-from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus, Event, EventStatus, sql_in
+from boxoffice.db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    BookingStatus,
+    CancelReason,
+    Event,
+    EventStatus,
+    sql_in,
+)
 from boxoffice.errors import BadUserInput, NotFound
 
 CONFIRMED, WAITLISTED, CANCELLED = BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.CANCELLED
@@ -55,7 +63,8 @@ class Promotion:
 
 
 BOOKING_COLUMNS = (
-    "id, event_id, user_id, quantity, status, waitlist_seq, created_at, confirmed_at, cancelled_at, updated_at"
+    "id, event_id, user_id, quantity, status, waitlist_seq, created_at, confirmed_at, cancelled_at, cancel_reason, "
+    "updated_at"
 )
 
 LOCK_EVENT_SQL = (
@@ -86,7 +95,7 @@ _READ_BOOKING_SQL = "SELECT id, user_id, quantity, status FROM bookings WHERE id
 
 _CANCEL_BOOKING_SQL = f"""
     UPDATE bookings
-       SET status = '{CANCELLED}', waitlist_seq = NULL, cancelled_at = now(), updated_at = now()
+       SET status = '{CANCELLED}', waitlist_seq = NULL, cancelled_at = now(), cancel_reason = $2, updated_at = now()
      WHERE id = $1
     RETURNING {BOOKING_COLUMNS}
 """
@@ -114,7 +123,8 @@ _SET_COUNTERS_SQL = """
 
 _CANCEL_EVENT_BOOKINGS_SQL = f"""
     UPDATE bookings
-       SET status = '{CANCELLED}', waitlist_seq = NULL, cancelled_at = now(), updated_at = now()
+       SET status = '{CANCELLED}', waitlist_seq = NULL, cancelled_at = now(),
+           cancel_reason = '{CancelReason.EVENT_CANCELLED}', updated_at = now()
      WHERE event_id = $1 AND {_ACTIVE}
 """
 
@@ -129,6 +139,12 @@ _PUBLISH_EVENT_SQL = f"UPDATE events SET status = '{EventStatus.PUBLISHED}', upd
 _DELETE_SYNTHETIC_BOOKINGS_SQL = """
     DELETE FROM bookings b USING users u
      WHERE b.event_id = $1 AND u.id = b.user_id AND u.synthetic
+    RETURNING b.status, b.quantity
+"""
+
+# A user's active booking on one event (at most one), read under the event's lock.
+_USER_ACTIVE_BOOKING_SQL = f"""
+    SELECT id, user_id, quantity, status FROM bookings WHERE user_id = $1 AND event_id = $2 AND {_ACTIVE}
 """
 
 # Counters straight from what is left in the table, not adjusted from the old ones.
@@ -176,6 +192,8 @@ def booking_from_record(record: asyncpg.Record) -> Booking:
     """A Booking built from a row this module returned (after COMMIT: nothing here runs under the lock)."""
     fields = dict(record)
     fields["status"] = BookingStatus(fields["status"])
+    if fields.get("cancel_reason") is not None:
+        fields["cancel_reason"] = CancelReason(fields["cancel_reason"])
     return Booking(**fields)
 
 
@@ -232,9 +250,28 @@ async def _promote(conn: asyncpg.Connection, event_id: int, free: int) -> Promot
     return Promotion(ids, int(fitting[-1]["seats_through"]))
 
 
-async def cancel_booking(conn: asyncpg.Connection, event: LockedEvent, booking: LockedBooking) -> asyncpg.Record:
+async def read_active_booking_of(conn: asyncpg.Connection, event: LockedEvent, user_id: int) -> LockedBooking | None:
+    """The user's active booking on the locked event, if any."""
+    record = await conn.fetchrow(_USER_ACTIVE_BOOKING_SQL, user_id, event.id)
+    if record is None:
+        return None
+    booking_id, user_id, quantity, status = record
+    return LockedBooking(booking_id, user_id, quantity, BookingStatus(status))
+
+
+async def cancel_booking(
+    conn: asyncpg.Connection, event: LockedEvent, booking: LockedBooking, reason: CancelReason = CancelReason.BOOKER
+) -> asyncpg.Record:
     """Cancel an active booking of the locked event. A confirmed one frees its seats, and the line moves."""
-    cancelled = _one(await conn.fetchrow(_CANCEL_BOOKING_SQL, booking.id))
+    cancelled, _ = await cancel_booking_promoting(conn, event, booking, reason)
+    return cancelled
+
+
+async def cancel_booking_promoting(
+    conn: asyncpg.Connection, event: LockedEvent, booking: LockedBooking, reason: CancelReason = CancelReason.BOOKER
+) -> tuple[asyncpg.Record, Promotion]:
+    """`cancel_booking`, also telling whom the line promoted into what it freed."""
+    cancelled = _one(await conn.fetchrow(_CANCEL_BOOKING_SQL, booking.id, reason.value))
     seats_remaining, waitlist_count = event.seats_remaining, event.waitlist_count
     if booking.status is CONFIRMED:
         seats_remaining += booking.quantity
@@ -245,7 +282,7 @@ async def cancel_booking(conn: asyncpg.Connection, event: LockedEvent, booking: 
     seats_remaining -= promotion.seats
     waitlist_count -= len(promotion.booking_ids)
     await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
-    return cancelled
+    return cancelled, promotion
 
 
 async def resize(conn: asyncpg.Connection, event: LockedEvent, capacity: int) -> Promotion:
@@ -254,10 +291,10 @@ async def resize(conn: asyncpg.Connection, event: LockedEvent, capacity: int) ->
     Below the seats already confirmed is refused with BAD_USER_INPUT.
     """
     if capacity < 1:
-        raise BadUserInput(f"capacity must be at least 1, got {capacity}")
+        raise BadUserInput(f"Capacity must be at least 1 seat (got {capacity})")
     confirmed = event.capacity - event.seats_remaining
     if capacity < confirmed:
-        raise BadUserInput(f"capacity cannot be {capacity}: {confirmed} seats are already confirmed for this event")
+        raise BadUserInput(f"Capacity cannot be {capacity}: {confirmed} seats are already confirmed for this event")
     seats_remaining = capacity - confirmed
     promotion = await _promote(conn, event.id, seats_remaining if event.waitlist_count else 0)
     await conn.execute(
@@ -281,18 +318,26 @@ async def cancel_event(conn: asyncpg.Connection, event: LockedEvent) -> None:
     await conn.execute(_CANCEL_EVENT_SQL, event.id)
 
 
-async def purge_synthetic_bookings(conn: asyncpg.Connection, event: LockedEvent) -> int:
-    """Delete a locked event's bookings by synthetic users and recount; real users waiting behind them move up.
+@dataclass(frozen=True, slots=True)
+class SyntheticPurge:
+    """What purging one event's synthetic bookings did."""
 
-    Returns how many bookings were promoted into the freed seats.
-    """
-    await conn.execute(_DELETE_SYNTHETIC_BOOKINGS_SQL, event.id)
+    bookings: int  # active synthetic bookings removed
+    seats_freed: int  # confirmed seats they held
+    promoted_booking_ids: list[int]  # real users' bookings confirmed into those seats
+
+
+async def purge_synthetic_bookings(conn: asyncpg.Connection, event: LockedEvent) -> SyntheticPurge:
+    """Delete a locked event's bookings by synthetic users and recount; real users waiting behind them move up."""
+    removed = await conn.fetch(_DELETE_SYNTHETIC_BOOKINGS_SQL, event.id)
+    active = [record for record in removed if BookingStatus(record["status"]) in ACTIVE_BOOKING_STATUSES]
+    seats_freed = sum(record["quantity"] for record in removed if BookingStatus(record["status"]) is CONFIRMED)
     seats_remaining, waitlist_count = _one(await conn.fetchrow(_RECOUNT_SQL, event.id))
-    promoted = 0
+    promoted: list[int] = []
     if event.status is not EventStatus.CANCELLED and waitlist_count:
         promotion = await _promote(conn, event.id, seats_remaining)
         seats_remaining -= promotion.seats
         waitlist_count -= len(promotion.booking_ids)
-        promoted = len(promotion.booking_ids)
+        promoted = promotion.booking_ids
     await conn.execute(_SET_COUNTERS_SQL, event.id, event.capacity, seats_remaining, waitlist_count)
-    return promoted
+    return SyntheticPurge(len(active), seats_freed, promoted)

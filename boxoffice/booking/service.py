@@ -13,6 +13,7 @@ bookings are only ever changed under their event's lock, so there is one global 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
@@ -22,13 +23,21 @@ from boxoffice.auth.actor import Actor
 from boxoffice.booking import ledger
 from boxoffice.booking.ledger import LockedEvent
 from boxoffice.db.driver import driver_connection, driver_transaction
-from boxoffice.db.models import MAX_SEATS_PER_BOOKING, Booking, BookingStatus, EventStatus
+from boxoffice.db.models import (
+    ACTIVE_BOOKING_STATUSES,
+    MAX_SEATS_PER_BOOKING,
+    Booking,
+    BookingStatus,
+    CancelReason,
+    EventStatus,
+    sql_in,
+)
 from boxoffice.errors import BadUserInput, Conflict, NotFound, Unauthenticated
 
 
 def validate_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_SEATS_PER_BOOKING:
-        raise BadUserInput(f"quantity must be between 1 and {MAX_SEATS_PER_BOOKING}, got {quantity}")
+        raise BadUserInput(f"Tickets must be between 1 and {MAX_SEATS_PER_BOOKING} (quantity was {quantity})")
 
 
 def decide(event: LockedEvent, quantity: int) -> BookingStatus:
@@ -97,6 +106,41 @@ async def cancel(session: AsyncSession, actor: Actor, booking_id: int) -> Bookin
             raise NotFound(f"Booking {booking_id} does not exist")
         if current.status is BookingStatus.CANCELLED:
             raise Conflict("This booking is already cancelled")
-        cancelled = await ledger.cancel_booking(conn, event, current)
+        # Who ended it, for the booker to be told: themselves, or an admin.
+        reason = CancelReason.BOOKER if actor.is_user(current.user_id) else CancelReason.ADMIN
+        cancelled = await ledger.cancel_booking(conn, event, current, reason)
     # Built after COMMIT, as in book_on: nothing that can wait runs while the lock is held.
     return ledger.booking_from_record(cancelled)
+
+
+@dataclass(frozen=True, slots=True)
+class UserCancellation:
+    bookings: int
+    promoted: int
+
+
+# The events where a user holds an active booking, in id order: the one order multi-event writers lock in.
+_USER_ACTIVE_EVENTS_SQL = f"""
+    SELECT DISTINCT event_id FROM bookings
+     WHERE user_id = $1 AND {sql_in("status", ACTIVE_BOOKING_STATUSES)}
+     ORDER BY event_id
+"""
+
+
+async def cancel_user_bookings(conn: asyncpg.Connection, user_id: int) -> UserCancellation:
+    """Cancel every active booking of `user_id` (an account being deleted), each under its event's lock with
+    the line moving up behind it, in the caller's transaction. Events are locked in id order.
+
+    A booking the user makes meanwhile on another event is not seen here: the caller re-checks once it has
+    locked the user's row (see users/accounts.py).
+    """
+    cancelled = promoted = 0
+    for record in await conn.fetch(_USER_ACTIVE_EVENTS_SQL, user_id):
+        event = await ledger.lock_event(conn, record["event_id"])
+        current = await ledger.read_active_booking_of(conn, event, user_id)
+        if current is None:
+            continue  # cancelled by its user meanwhile
+        _, promotion = await ledger.cancel_booking_promoting(conn, event, current, CancelReason.BOOKER)
+        cancelled += 1
+        promoted += len(promotion.booking_ids)
+    return UserCancellation(cancelled, promoted)

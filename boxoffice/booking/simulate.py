@@ -128,7 +128,7 @@ async def simulate_bookings(
     if not actor.is_admin:
         raise Forbidden("Only admins can do this")
     if not 1 <= users <= max_users:
-        raise BadUserInput(f"users must be between 1 and {max_users}, got {users}")
+        raise BadUserInput(f"Bookers (users) must be between 1 and {max_users:,} (got {users})")
     started = time.perf_counter()
     await _ensure_bookable(database, event_id)
     async with simulation_guard(database.engine):

@@ -50,6 +50,11 @@ class PurgeResult:
     users: int
     events: int
     promoted: int
+    # What the purge freed: active bookings removed, and the confirmed seats they held.
+    bookings: int = 0
+    seats_freed: int = 0
+    # The real users' bookings that got seats because synthetic ones ahead of them left.
+    promoted_booking_ids: tuple[int, ...] = ()
 
 
 @asynccontextmanager
@@ -97,9 +102,18 @@ async def purge_synthetic_users(session: AsyncSession, actor: Actor) -> PurgeRes
         # Waits for running simulations to finish and keeps new ones out until this commits.
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _SYNTHETIC_LOCK_KEY)
         event_ids = [record["event_id"] for record in await conn.fetch(_EVENTS_WITH_SYNTHETIC_BOOKINGS_SQL)]
-        promoted = 0
-        for event_id in event_ids:
-            promoted += await ledger.purge_synthetic_bookings(conn, await ledger.lock_event(conn, event_id))
+        purged = [
+            await ledger.purge_synthetic_bookings(conn, await ledger.lock_event(conn, event_id))
+            for event_id in event_ids
+        ]
         # asyncpg answers a command tag such as "DELETE 55".
         users = int((await conn.execute(_DELETE_USERS_SQL)).split()[-1])
-    return PurgeResult(users=users, events=len(event_ids), promoted=promoted)
+    promoted = tuple(booking_id for event in purged for booking_id in event.promoted_booking_ids)
+    return PurgeResult(
+        users=users,
+        events=len(event_ids),
+        promoted=len(promoted),
+        bookings=sum(event.bookings for event in purged),
+        seats_freed=sum(event.seats_freed for event in purged),
+        promoted_booking_ids=promoted,
+    )

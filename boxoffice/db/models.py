@@ -42,6 +42,14 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class CancelReason(enum.StrEnum):
+    """Who ended a cancelled booking."""
+
+    BOOKER = "BOOKER"
+    ADMIN = "ADMIN"
+    EVENT_CANCELLED = "EVENT_CANCELLED"
+
+
 ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
 MAX_SEATS_PER_BOOKING = 10
 
@@ -90,6 +98,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_stored_as_text(Role), default=Role.AUDIENCE)
     password_hash: Mapped[str] = mapped_column(String(255))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Bumped by a password change: tokens issued at an older version are refused.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Set while an admin has deactivated the account: no sign-in, no tokens.
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -154,7 +166,12 @@ class Booking(Base):
             postgresql_where=text(f"status = '{BookingStatus.WAITLISTED}'"),
             postgresql_include=["quantity"],
         ),
+        CheckConstraint(
+            f"cancel_reason IS NULL OR (status = 'CANCELLED' AND {sql_in('cancel_reason', CancelReason)})",
+            name="ck_bookings_cancel_reason",
+        ),
         Index("ix_bookings_event_status", "event_id", "status"),
+        Index("ix_bookings_event_id", "event_id", "id"),
         Index("ix_bookings_user", "user_id", "created_at"),
     )
 
@@ -167,6 +184,7 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancel_reason: Mapped[CancelReason | None] = mapped_column(_stored_as_text(CancelReason), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

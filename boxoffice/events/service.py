@@ -63,9 +63,9 @@ class EventPage:
 def _text(name: str, value: str, limit: int, *, required: bool = True) -> str:
     cleaned = value.strip()
     if required and not cleaned:
-        raise BadUserInput(f"{name} must not be empty")
+        raise BadUserInput(f"{name.capitalize()} must not be empty")
     if len(cleaned) > limit:
-        raise BadUserInput(f"{name} must be at most {limit} characters, got {len(cleaned)}")
+        raise BadUserInput(f"{name.capitalize()} must be at most {limit:,} characters (this one has {len(cleaned):,})")
     return cleaned
 
 
@@ -80,16 +80,16 @@ def _in_utc(value: datetime, name: str) -> datetime:
 
 def _starts_at(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise BadUserInput("startsAt must include a time zone, e.g. 2030-05-01T19:30:00Z")
-    value = _in_utc(value, "startsAt")
+        raise BadUserInput("Starts at must include a time zone, e.g. 2030-05-01T19:30:00Z")
+    value = _in_utc(value, "Starts at")
     if value <= datetime.now(UTC):
-        raise BadUserInput("startsAt must be in the future")
+        raise BadUserInput("Starts at must be in the future")
     return value
 
 
 def _capacity(value: int) -> int:
     if not 1 <= value <= MAX_CAPACITY:
-        raise BadUserInput(f"capacity must be between 1 and {MAX_CAPACITY}, got {value}")
+        raise BadUserInput(f"Capacity must be between 1 and {MAX_CAPACITY:,} seats (got {value:,})")
     return value
 
 
@@ -182,6 +182,12 @@ async def cancel_event(session: AsyncSession, actor: Actor, event_id: int) -> Ev
     return await _reload(session, event_id)
 
 
+def ensure_manages(actor: Actor, event: OwnedEvent) -> None:
+    """FORBIDDEN unless the actor manages the event (its organizer or an admin): for what only they may read."""
+    if not actor.may_manage(event):
+        raise Forbidden("Only this event's organizer or an admin can see this")
+
+
 def seen_by(actor: Actor, event: E | None) -> E | None:
     """The event as the actor sees it: None when it does not exist or they may not see it (the two look the same)."""
     if event is None or not actor.may_see(event):
@@ -236,6 +242,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise refused from error
 
 
+MAX_SEARCH = 100
+
+
+def _search_pattern(search: str) -> str | None:
+    """An ILIKE pattern matching `search` anywhere, its own % and _ taken literally; None for a blank search."""
+    cleaned = search.strip()
+    if len(cleaned) > MAX_SEARCH:
+        raise BadUserInput(f"Search must be at most {MAX_SEARCH} characters, got {len(cleaned)}")
+    if not cleaned:
+        return None
+    escaped = cleaned.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 async def list_events(
     session: AsyncSession,
     actor: Actor,
@@ -244,13 +264,23 @@ async def list_events(
     first: int = 50,
     after: str | None = None,
     max_page_size: int = 100,
+    organizer_id: int | None = None,
+    search: str | None = None,
+    descending: bool = False,
 ) -> EventPage:
-    """Events in start order, `first` at a time after the cursor `after`."""
+    """Events in start order (latest first with `descending`), `first` at a time after the cursor `after`;
+    optionally one organizer's only, or those whose title or venue contains `search` (any case)."""
     if not 1 <= first <= max_page_size:
         raise BadUserInput(f"first must be between 1 and {max_page_size}, got {first}")
-    query = select(Event).order_by(Event.starts_at, Event.id).limit(first + 1)
+    order = (Event.starts_at.desc(), Event.id.desc()) if descending else (Event.starts_at, Event.id)
+    query = select(Event).order_by(*order).limit(first + 1)
     if status is not None:
         query = query.where(Event.status == status)
+    if organizer_id is not None:
+        query = query.where(Event.organizer_id == organizer_id)
+    pattern = _search_pattern(search) if search is not None else None
+    if pattern is not None:
+        query = query.where(or_(Event.title.ilike(pattern, escape="\\"), Event.venue.ilike(pattern, escape="\\")))
     if not actor.is_admin:
         # Actor.may_see as SQL, so that pages are cut after the rule applies.
         visible = Event.status != EventStatus.DRAFT
@@ -259,6 +289,13 @@ async def list_events(
         query = query.where(visible)
     if after is not None:
         starts_at, event_id = decode_cursor(after)
-        query = query.where(or_(Event.starts_at > starts_at, and_(Event.starts_at == starts_at, Event.id > event_id)))
+        if descending:
+            query = query.where(
+                or_(Event.starts_at < starts_at, and_(Event.starts_at == starts_at, Event.id < event_id))
+            )
+        else:
+            query = query.where(
+                or_(Event.starts_at > starts_at, and_(Event.starts_at == starts_at, Event.id > event_id))
+            )
     events = list((await session.execute(query.execution_options(populate_existing=True))).scalars())
     return EventPage(events[:first], has_next_page=len(events) > first)

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=Subscriber)
 
+# Subscribers woken per turn of the event loop when a snapshot is published.
+_WAKE_BATCH = 50
+
 
 def _discard(registry: dict[int, set[S]], key: int, subscriber: S) -> None:
     group = registry.get(key)
@@ -215,8 +218,12 @@ class LiveHub:
                 await subscriber.prepare(state)
             except Exception:
                 logger.warning("preparing a snapshot of event %s failed", event_id, exc_info=True)
-        for subscriber in subscribers:
+        for index, subscriber in enumerate(subscribers, 1):
             subscriber.offer(state)
+            if index % _WAKE_BATCH == 0:
+                # Each woken subscriber writes to its socket when it runs: let the loop serve others (bookings)
+                # between batches rather than after a burst of hundreds of writes.
+                await asyncio.sleep(0)
         organizer = state.organizer
         for user_id, views in state.bookings.items():
             for booking_subscriber in list(self._booking_subscribers.get(user_id, ())):

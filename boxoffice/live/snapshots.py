@@ -44,6 +44,8 @@ class EventState:
     event: Event
     organizer: User | None
     bookings: dict[int, list[BookingView]]  # user id -> that user's bookings on the event
+    # The users whose bookings were read (whether they have one or not): `bookings` is true for them only.
+    watched: frozenset[int] = frozenset()
     # What subscribers are sent of this state, rendered once per group and shared (boxoffice/api/fanout.py);
     # it lives and dies with the state, which subscribers drop as soon as a newer one is offered.
     renderings: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict, compare=False, repr=False)
@@ -105,7 +107,7 @@ async def read_event_state(database: Database, event_id: int, user_ids: set[int]
             )
             for view in await _with_positions(session, rows.scalars()):
                 by_user.setdefault(view.booking.user_id, []).append(view)
-        return EventState(event, organizer, by_user)
+        return EventState(event, organizer, by_user, frozenset(user_ids))
 
 
 async def read_user_bookings(database: Database, user_id: int, changed_since: datetime | None) -> UserBookings:

@@ -62,6 +62,10 @@ class EventSubscriber(Subscriber):
         self.prepare_key: Hashable = None
 
     def offer(self, state: EventState) -> None:
+        if self.user_id is not None and self.user_id not in state.watched:
+            # Read before this subscriber registered: it would say "no booking" whatever the truth. The read
+            # its registration asked for follows.
+            return
         mine = state.active_booking(self.user_id)
         fingerprint = (state.fingerprint, mine.booking.id if mine else None, mine.fingerprint if mine else None)
         if fingerprint == self._offered:

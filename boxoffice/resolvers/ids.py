@@ -12,5 +12,5 @@ def parse_id(value: str, kind: str) -> int:
     cleaned = value.strip()
     if not cleaned.isascii() or not cleaned.isdigit() or not 0 < int(cleaned) <= _MAX_BIGINT:
         shown = value if len(value) <= 40 else value[:40] + "…"
-        raise BadUserInput(f"{kind} id must be a positive integer, got {shown!r}")
+        raise BadUserInput(f"{kind.capitalize()} id must be a positive integer, got {shown!r}")
     return int(cleaned)

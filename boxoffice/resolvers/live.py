@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Hashable
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
@@ -184,7 +185,9 @@ async def _still_allowed(context: Context, event: Event) -> None:
         raise Forbidden(f"You may no longer see event {event.id}; this subscription has ended")
 
 
-async def event_updates(info: Info, event_id: strawberry.ID) -> AsyncGenerator[EventType, None]:
+async def event_updates(
+    info: Info, event_id: Annotated[strawberry.ID, strawberry.argument(description="The event to follow")]
+) -> AsyncGenerator[EventType, None]:
     context = info.context
     event_key = parse_id(event_id, "Event")
     # The same rule as Query.event: a DRAFT of another organizer does not exist for this caller.

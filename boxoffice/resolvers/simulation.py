@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from boxoffice.booking.simulate import simulate_bookings as run_simulation
@@ -9,7 +11,16 @@ from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import Info, SimulationReport
 
 
-async def simulate_bookings(info: Info, event_id: strawberry.ID, users: int) -> SimulationReport:
+async def simulate_bookings(
+    info: Info,
+    event_id: Annotated[strawberry.ID, strawberry.argument(description="The PUBLISHED event to rush")],
+    users: Annotated[
+        int,
+        strawberry.argument(
+            description="How many synthetic bookers, 1..BOXOFFICE_SIMULATE_MAX_USERS (20,000 by default)"
+        ),
+    ],
+) -> SimulationReport:
     context = info.context
     parsed = parse_id(event_id, "event")
     # The simulation takes its own connections; this request's idle one goes back to the pool meanwhile.

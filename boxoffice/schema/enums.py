@@ -12,11 +12,11 @@ from typing import Any
 import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
 
-from boxoffice.db.models import BookingStatus, EventStatus, Role
+from boxoffice.db.models import BookingStatus, CancelReason, EventStatus, Role
 
 
-def _expose(cls: type[enum.Enum], description: str, values: dict[Any, str]) -> None:
-    strawberry.enum(cls, description=description)
+def _expose(cls: type[enum.Enum], description: str, values: dict[Any, str], name: str | None = None) -> None:
+    strawberry.enum(cls, name=name, description=description)
     definition = vars(cls)["__strawberry_definition__"]
     assert isinstance(definition, StrawberryEnumDefinition)
     described = {member.name: text for member, text in values.items()}
@@ -61,5 +61,22 @@ _expose(
         ),
     },
 )
+_expose(
+    CancelReason,
+    "Why a cancelled booking was cancelled (Booking.cancellationReason).",
+    {
+        CancelReason.BOOKER: "Its user cancelled it, or deleted their account.",
+        CancelReason.ADMIN: "An ADMIN cancelled it.",
+        CancelReason.EVENT_CANCELLED: "The organizer (or an ADMIN) cancelled the event, and every booking with it.",
+    },
+    name="CancellationReason",
+)
 
-__all__ = ["BookingStatus", "EventStatus", "Role"]
+
+@strawberry.enum(description="The order of an events list")
+class EventOrder(enum.Enum):
+    START_TIME = strawberry.enum_value("START_TIME", description="Soonest first")
+    START_TIME_DESC = strawberry.enum_value("START_TIME_DESC", description="Latest first")
+
+
+__all__ = ["BookingStatus", "CancelReason", "EventOrder", "EventStatus", "Role"]

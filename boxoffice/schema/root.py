@@ -21,80 +21,164 @@ from boxoffice.resolvers import accounts, bookings, live, simulation
 from boxoffice.resolvers import events as event_resolvers
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be read. Signed out, the PUBLISHED and CANCELLED events; with `Authorization: Bearer "
+    "<token>`, also what the caller's role allows."
+)
 class Query:
     me = strawberry.field(resolver=accounts.me, description="The signed-in caller; null when signed out")
     events = strawberry.field(
         resolver=event_resolvers.events,
-        description="Events in start order, Relay-style; DRAFT ones only for their organizer and admins",
+        description="Events in start order, a page at a time (Relay-style). Everyone sees PUBLISHED and CANCELLED "
+        "events, DRAFTs only their organizer and ADMINs. `organizerId` keeps one organizer's events, `search` those "
+        "whose title or venue contains it, `orderBy` picks soonest or latest first. Errors: BAD_USER_INPUT (`first` "
+        "out of range, `after` not a cursor of this list, `search` over 100 characters, a bad `organizerId`).",
     )
     event = strawberry.field(
         resolver=event_resolvers.event,
-        description="One event; null when it does not exist or the caller may not see it",
+        description="One event; null (no error) when it does not exist or the caller may not see it. Errors: "
+        "BAD_USER_INPUT (an id that is not a positive integer).",
     )
     my_bookings = strawberry.field(
-        resolver=bookings.my_bookings, description="The caller's bookings, newest first", extensions=[requires()]
+        resolver=bookings.my_bookings,
+        description="The caller's bookings on every event, newest first, cancelled ones included. Signed in only "
+        "(UNAUTHENTICATED otherwise).",
+        extensions=[requires()],
     )
     users = strawberry.field(
         resolver=accounts.users,
-        description="Real (non-synthetic) users in id order: ADMIN only",
+        description="Real (non-synthetic) users in id order, a page at a time: ADMIN only (FORBIDDEN otherwise). "
+        "Errors: BAD_USER_INPUT (`first` out of range, `after` not a cursor of this list).",
         extensions=[requires(IsAdmin())],
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be changed. Failures are GraphQL errors with `extensions.code` (UNAUTHENTICATED, "
+    "FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT, RATE_LIMITED, INTERNAL_SERVER_ERROR) and a message a person can "
+    "act on; a refused mutation changes nothing. Ids that are not positive integers answer BAD_USER_INPUT."
+)
 class Mutation:
     register = strawberry.mutation(
-        resolver=accounts.register, description="Creates an AUDIENCE account and signs it in"
+        resolver=accounts.register,
+        description="Creates an AUDIENCE account and signs it in; anyone may. Errors: BAD_USER_INPUT (malformed "
+        "email, password or name out of bounds), CONFLICT (the email is already registered).",
     )
-    login = strawberry.mutation(resolver=accounts.login)
+    login = strawberry.mutation(
+        resolver=accounts.login,
+        description="Signs in; send the token as `Authorization: Bearer <token>`. Errors: UNAUTHENTICATED (wrong "
+        "email or password), RATE_LIMITED (too many failed sign-ins for this email or from this client: wait).",
+    )
     create_event = strawberry.mutation(
         resolver=event_resolvers.create_event,
-        description="ORGANIZER or ADMIN; starts as DRAFT, owned by the caller",
+        description="Creates an event as a DRAFT owned by the caller: ORGANIZER or ADMIN. Errors: UNAUTHENTICATED, "
+        "FORBIDDEN (AUDIENCE), BAD_USER_INPUT (a field out of bounds; startsAt past or without a time zone).",
         extensions=[requires(IsOrganizer())],
     )
     update_event = strawberry.mutation(
         resolver=event_resolvers.update_event,
-        description="Its organizer or an ADMIN",
+        description="Changes an event's details; raising capacity promotes from the waiting list. Its organizer or "
+        "an ADMIN. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT (out of bounds, capacity below the "
+        "confirmed seats), CONFLICT (the event is cancelled).",
         extensions=[requires(IsOrganizer())],
     )
     publish_event = strawberry.mutation(
         resolver=event_resolvers.publish_event,
-        description="Its organizer or an ADMIN",
+        description="Publishes a DRAFT: visible to everyone and open for booking. Its organizer or an ADMIN. "
+        "Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT (the event is cancelled).",
         extensions=[requires(IsOrganizer())],
     )
     cancel_event = strawberry.mutation(
         resolver=event_resolvers.cancel_event,
-        description="Its organizer or an ADMIN; cancels every booking",
+        description="Cancels the event and every active booking on it, in one transaction. Its organizer or an "
+        "ADMIN. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT (already cancelled).",
         extensions=[requires(IsOrganizer())],
     )
     book_event = strawberry.mutation(
         resolver=bookings.book_event,
-        description="Any signed-in user; PUBLISHED events only",
+        description="Books seats under the event's row lock: CONFIRMED when they are free and nobody waits, else "
+        "WAITLISTED at the end of the line (first come, first served). Any signed-in user, on a PUBLISHED event "
+        "that has not started. Errors: UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT (quantity out of range), "
+        "CONFLICT (an active booking on this event already; the event is not published, cancelled or started).",
         extensions=[requires()],
     )
     cancel_booking = strawberry.mutation(
-        resolver=bookings.cancel_booking, description="The booking's user or an ADMIN", extensions=[requires()]
+        resolver=bookings.cancel_booking,
+        description="Cancels a booking. A CONFIRMED one frees its seats and promotes from the head of the waiting "
+        "list in the same transaction; a WAITLISTED one leaves the line and everyone behind moves up. The booking's "
+        "user or an ADMIN. Errors: UNAUTHENTICATED, NOT_FOUND (also for someone else's booking), CONFLICT (already "
+        "cancelled).",
+        extensions=[requires()],
     )
     simulate_bookings = strawberry.mutation(
-        resolver=simulation.simulate_bookings, description="ADMIN only", extensions=[requires(IsAdmin())]
+        resolver=simulation.simulate_bookings,
+        description="A rush: creates `users` synthetic AUDIENCE users who each book one seat of the event at once, "
+        "through the same code as bookEvent, then re-checks the invariants and reports (`boxoffice simulate` "
+        "does the same). ADMIN only. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT (users out of "
+        "range), CONFLICT (the event is not open for booking).",
+        extensions=[requires(IsAdmin())],
     )
     set_user_role = strawberry.mutation(
-        resolver=accounts.set_user_role, description="ADMIN only", extensions=[requires(IsAdmin())]
+        resolver=accounts.set_user_role,
+        description="Changes a user's role. ADMIN only. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT "
+        "(demoting the last ADMIN).",
+        extensions=[requires(IsAdmin())],
+    )
+    change_name = strawberry.mutation(
+        resolver=accounts.change_name,
+        description="The signed-in user's new display name (1..100 characters)",
+        extensions=[requires()],
+    )
+    change_password = strawberry.mutation(
+        resolver=accounts.change_password,
+        description=(
+            "The signed-in user's new password (8..128 characters); the current one is required (a wrong one is "
+            "BAD_USER_INPUT). Every token issued before stops working; the answer carries a fresh one"
+        ),
+        extensions=[requires()],
+    )
+    delete_account = strawberry.mutation(
+        resolver=accounts.delete_account,
+        description=(
+            "Deletes the signed-in user's account (their password required). Active bookings are cancelled in "
+            "the same transaction and the people waiting behind move up. CONFLICT for an account that "
+            "organizes events or is the last admin"
+        ),
+        extensions=[requires()],
+    )
+    set_user_active = strawberry.mutation(
+        resolver=accounts.set_user_active,
+        description=(
+            "ADMIN only: deactivate (cannot sign in, tokens refused; bookings kept) or reactivate an account. "
+            "Admins cannot deactivate themselves (CONFLICT)"
+        ),
+        extensions=[requires(IsAdmin())],
+    )
+    purge_synthetic_users = strawberry.mutation(
+        resolver=accounts.purge_synthetic,
+        description=(
+            "ADMIN only: deletes the synthetic users of past simulations and their bookings, like "
+            "`boxoffice purge-synthetic`; freed seats go to the real users waiting, in line order"
+        ),
+        extensions=[requires(IsAdmin())],
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live updates, over WebSocket only (graphql-transport-ws on /graphql; over HTTP they answer "
+    'BAD_USER_INPUT). Sign in with the connection_init payload {"Authorization": "Bearer <token>"}.'
+)
 class Subscription:
     event_updates = strawberry.subscription(
         resolver=live.event_updates,
-        description=(
-            "A new Event snapshot whenever its seats, waitlist, status or details change; the current one first"
-        ),
+        description="The event's snapshot now, then a new one whenever its seats, waiting list, status or details "
+        "change (bursts coalesced to about ten a second; the last state always arrives). Anyone who may see the "
+        "event. Errors: NOT_FOUND, BAD_USER_INPUT (a bad id).",
     )
     my_booking_updates = strawberry.subscription(
         resolver=live.my_booking_updates,
-        description="The caller's bookings whenever they change: promotions, new places in line, cancellations",
+        description="The caller's bookings whenever they change: confirmations, promotions from the waiting list, "
+        "new places in line, cancellations. Signed in only (UNAUTHENTICATED otherwise).",
         extensions=[requires()],
     )
 

@@ -9,15 +9,16 @@ from typing import Annotated
 import strawberry
 
 from boxoffice.api.context import Context
-from boxoffice.api.permissions import ManagesEvent, requires
-from boxoffice.auth.service import MAX_NAME
+from boxoffice.api.permissions import requires
+from boxoffice.auth.service import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD
+from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING
 from boxoffice.errors import NotFound
-from boxoffice.events.service import MAX_CAPACITY, MAX_DESCRIPTION, MAX_TITLE, MAX_VENUE
+from boxoffice.events.service import MAX_CAPACITY, MAX_DESCRIPTION, MAX_TITLE, MAX_VENUE, ensure_manages
 from boxoffice.live.read_cache import EventRow
-from boxoffice.schema.enums import BookingStatus, EventStatus, Role
+from boxoffice.schema.enums import BookingStatus, CancelReason, EventStatus, Role
 
 Info = strawberry.Info[Context, None]
 
@@ -38,6 +39,10 @@ class UserType:
     # The caller is this user, whether or not a token came with the request (register and login answer so).
     shown_always: strawberry.Private[bool] = False
 
+    active: bool = strawberry.field(
+        default=True, description="False while an admin has deactivated the account: no sign-in, tokens refused"
+    )
+
     @classmethod
     def from_model(cls, user: models.User, *, shown_to: int | None = None, shown_always: bool = False) -> UserType:
         return cls(
@@ -48,6 +53,7 @@ class UserType:
             address=user.email,
             shown_to=shown_to,
             shown_always=shown_always,
+            active=user.deactivated_at is None,
         )
 
     @strawberry.field(
@@ -126,7 +132,7 @@ class EventType:
     @strawberry.field(
         description="The event's bookings, oldest first, optionally only those with `status`: for its organizer "
         "and ADMINs only (others get FORBIDDEN, signed out UNAUTHENTICATED)",
-        extensions=[requires(ManagesEvent())],
+        extensions=[requires()],
     )
     async def bookings(
         self,
@@ -135,8 +141,55 @@ class EventType:
             BookingStatus | None, strawberry.argument(description="Only bookings with this status; null for all")
         ] = None,
     ) -> list[BookingType]:
+        ensure_manages(await info.context.actor(), self)
         bookings = await info.context.loaders.event_bookings.load((self.event_id, status))
         return [BookingType.from_model(booking) for booking in bookings]
+
+    @strawberry.field(
+        description=(
+            "The event's bookings a page at a time, in booking order (the waiting list's order too), with counts "
+            "per status: its organizer or an ADMIN only. `first` after `after`, or `last` before `before` "
+            "(1..the page size cap, 50 when neither is given)"
+        ),
+        extensions=[requires()],
+    )
+    async def bookings_page(
+        self,
+        info: Info,
+        status: Annotated[
+            BookingStatus | None, strawberry.argument(description="Only bookings with this status; null for all")
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many bookings after `after` (default 50)")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="A cursor from this list: the page starts after it")
+        ] = None,
+        last: Annotated[int | None, strawberry.argument(description="How many bookings before `before`")] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="A cursor from this list: the page ends before it")
+        ] = None,
+    ) -> BookingConnection:
+        ensure_manages(await info.context.actor(), self)
+        context = info.context
+        page = await context.call(
+            booking_page,
+            self.event_id,
+            status,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            max_page_size=context.settings.max_page_size,
+        )
+        edges = [BookingEdge(cursor=str(booking.id), node=BookingType.from_model(booking)) for booking in page.bookings]
+        page_info = PageInfo(
+            has_next_page=page.has_next_page,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=page.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+        )
+        return BookingConnection(edges=edges, page_info=page_info, event_id=self.event_id, status=status)
 
 
 @strawberry.type(
@@ -153,6 +206,9 @@ class BookingType:
         description="When it got its seats (at booking or when promoted from the waiting list); null until then"
     )
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled; null while active")
+    cancellation_reason: CancelReason | None = strawberry.field(
+        description="Why it was cancelled; null unless CANCELLED (and for bookings cancelled before this was kept)"
+    )
     booking_id: strawberry.Private[int]
     event_id: strawberry.Private[int]
     user_id: strawberry.Private[int]
@@ -169,6 +225,7 @@ class BookingType:
             created_at=booking.created_at,
             confirmed_at=booking.confirmed_at,
             cancelled_at=booking.cancelled_at,
+            cancellation_reason=CancelReason(booking.cancel_reason) if booking.cancel_reason else None,
         )
 
     @strawberry.field(description="The event it is for")
@@ -199,6 +256,10 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(
         description="The last item's cursor: pass it as `after` for the next page; null on an empty page"
     )
+    has_previous_page: bool = strawberry.field(default=False, description="Whether items come before this page")
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The first item's cursor: pass it as `before` for the page before; null when empty"
+    )
 
 
 @strawberry.type(description="One event in a page of events")
@@ -211,6 +272,49 @@ class EventEdge:
 class EventConnection:
     edges: list[EventEdge] = strawberry.field(description="The events of this page, in order")
     page_info: PageInfo = strawberry.field(description="Whether more follows, and from where")
+
+
+@strawberry.type(description="One booking in a page of an event's bookings")
+class BookingEdge:
+    cursor: str = strawberry.field(description="This booking's place in the list: pass it as `after` or `before`")
+    node: BookingType = strawberry.field(description="The booking")
+
+
+@strawberry.type(description="An event's bookings per status: how many (one per person), and how many tickets")
+class BookingCounts:
+    confirmed: int = strawberry.field(description="CONFIRMED bookings (people holding seats)")
+    waitlisted: int = strawberry.field(description="WAITLISTED bookings (people waiting)")
+    cancelled: int = strawberry.field(description="CANCELLED bookings")
+    confirmed_tickets: int = strawberry.field(description="Seats held by the CONFIRMED bookings")
+    waitlisted_tickets: int = strawberry.field(description="Seats the WAITLISTED bookings wait for")
+    cancelled_tickets: int = strawberry.field(description="Seats the CANCELLED bookings were for")
+
+
+@strawberry.type(description="A page of an event's bookings (Event.bookingsPage), with counts over all of them")
+class BookingConnection:
+    edges: list[BookingEdge] = strawberry.field(description="This page's bookings, in booking order")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether pages come before or after this one")
+    event_id: strawberry.Private[int]
+    status: strawberry.Private[BookingStatus | None]
+
+    @strawberry.field(description="The event's bookings per status, whatever the page and filter")
+    async def counts(self, info: Info) -> BookingCounts:
+        found = await info.context.call(booking_counts, self.event_id)
+        return BookingCounts(
+            confirmed=found.bookings[BookingStatus.CONFIRMED],
+            waitlisted=found.bookings[BookingStatus.WAITLISTED],
+            cancelled=found.bookings[BookingStatus.CANCELLED],
+            confirmed_tickets=found.tickets[BookingStatus.CONFIRMED],
+            waitlisted_tickets=found.tickets[BookingStatus.WAITLISTED],
+            cancelled_tickets=found.tickets[BookingStatus.CANCELLED],
+        )
+
+    @strawberry.field(description="How many bookings match the status filter, over all pages")
+    async def total_count(self, info: Info) -> int:
+        found = await info.context.call(booking_counts, self.event_id)
+        if self.status is None:
+            return sum(found.bookings.values())
+        return found.bookings[self.status]
 
 
 @strawberry.type(description="One user in a page of users")
@@ -261,6 +365,27 @@ class SimulationReport:
         return cls(**{**dataclasses.asdict(result), "event_id": strawberry.ID(str(result.event_id))})
 
 
+@strawberry.type(description="What purgeSyntheticUsers removed and freed, and whom it moved up")
+class PurgeReport:
+    users: int = strawberry.field(description="Synthetic users deleted")
+    events: int = strawberry.field(description="Events that had active synthetic bookings")
+    bookings: int = strawberry.field(description="Active synthetic bookings removed")
+    seats_freed: int = strawberry.field(description="Confirmed seats those bookings held")
+    promoted: int = strawberry.field(description="Waitlisted bookings of real users confirmed into the freed seats")
+    promoted_booking_ids: strawberry.Private[tuple[int, ...]]
+
+    @strawberry.field(description="The bookings promoted, with their user and event")
+    async def promoted_bookings(self, info: Info) -> list[BookingType]:
+        found = await info.context.loaders.bookings.load_many(list(self.promoted_booking_ids))
+        return [BookingType.from_model(booking) for booking in found if booking is not None]
+
+
+@strawberry.type(description="What deleting an account did")
+class AccountDeletion:
+    cancelled_bookings: int = strawberry.field(description="Active bookings cancelled")
+    promoted: int = strawberry.field(description="Waitlisted bookings of others confirmed into the freed seats")
+
+
 @strawberry.input(description="A new event; text is trimmed, and anything out of bounds answers BAD_USER_INPUT")
 class EventInput:
     title: str = strawberry.field(description=f"Its name, 1..{MAX_TITLE} characters")
@@ -288,3 +413,23 @@ class EventUpdateInput:
     capacity: int | None = strawberry.field(
         default=None, description=f"A new number of seats, 1..{MAX_CAPACITY}, at least the confirmed seats"
     )
+
+
+# Arguments of several fields, with their descriptions: the resolvers annotate their parameters with these.
+EventIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The event's id")]
+BookingIdArgument = Annotated[strawberry.ID, strawberry.argument(description="The booking's id")]
+PageSizeArgument = Annotated[
+    int, strawberry.argument(description="How many to return, 1..BOXOFFICE_MAX_PAGE_SIZE (100 by default)")
+]
+AfterArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Continue after this cursor (the previous page's pageInfo.endCursor); null to start"
+    ),
+]
+EmailArgument = Annotated[
+    str, strawberry.argument(description=f"The sign-in email address, at most {MAX_EMAIL} characters")
+]
+PasswordArgument = Annotated[
+    str, strawberry.argument(description=f"The password, {MIN_PASSWORD}..{MAX_PASSWORD} characters")
+]

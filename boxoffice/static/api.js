@@ -4,18 +4,24 @@ import { end as endSession, token } from './auth.js';
 const ENDPOINT = '/graphql';
 
 export class ApiError extends Error {
-  constructor(message, code, errors = []) {
+  /** `field`: the input the failure is about (the server's extensions.field), when it says so. */
+  constructor(message, code, errors = [], field = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.errors = errors;
+    this.field = field ?? errors.find((e) => e.extensions?.field)?.extensions.field ?? null;
   }
 }
+
+// graphql-core's own wording, which a person should never have to read.
+const RAW_GRAPHQL = /^(Cannot query field|Variable '\$|Int cannot represent|Float cannot represent|String cannot represent|Syntax Error|Unknown argument|Field '|Expected value of type|Argument ')/i;
 
 /** Turns a GraphQL error into words for a person; the server's message is meant for them. */
 export function describeGraphQLError(error) {
   const message = (error?.message ?? '').trim();
   if (/^Cannot query field/i.test(message)) return 'This server does not offer that feature yet.';
+  if (RAW_GRAPHQL.test(message)) return 'Some of what you entered is not valid. Check the form and try again.';
   return message || 'Something went wrong. Please try again.';
 }
 

@@ -9,6 +9,7 @@ import { ME } from './queries.js';
 import { live } from './realtime.js';
 import { createRouter, link } from './router.js';
 import { pageHeading, showNotFound } from './ui.js';
+import { renderAccount } from './views/account.js';
 import { renderAdmin } from './views/admin.js';
 import { renderEvent } from './views/event.js';
 import { renderEvents } from './views/events.js';
@@ -43,6 +44,7 @@ const NAV_ITEMS = [
   { path: '/bookings', label: 'My bookings', visible: () => isSignedIn() },
   { path: '/organizer', label: 'Organizer', visible: () => hasRole('ORGANIZER') },
   { path: '/admin', label: 'Admin', visible: () => hasRole('ADMIN') },
+  { path: '/account', label: 'Account', visible: () => isSignedIn() },
 ];
 
 const router = createRouter({
@@ -55,6 +57,7 @@ const router = createRouter({
     { path: '/bookings', render: requires('AUDIENCE', renderMyBookings) },
     { path: '/organizer', render: requires('ORGANIZER', renderOrganizer) },
     { path: '/admin', render: requires('ADMIN', renderAdmin) },
+    { path: '/account', render: requires('AUDIENCE', renderAccount) },
   ],
   notFound: (target) => showNotFound(target),
 });
@@ -122,3 +125,14 @@ drawHeader();
 router.render();
 startBookingFeed();
 refreshMe();
+
+// A role changed by an admin shows without a reload: look again when the person comes back to the tab,
+// and now and then while it stays open.
+const ME_REFRESH_MS = 30_000;
+window.addEventListener('focus', refreshMe);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') refreshMe();
+});
+setInterval(() => {
+  if (document.visibilityState === 'visible') refreshMe();
+}, ME_REFRESH_MS);

@@ -19,6 +19,12 @@ export function observeBooking(booking, eventTitle = booking?.event?.title) {
   if (!booking?.id) return;
   const previous = knownStatus.get(booking.id);
   knownStatus.set(booking.id, booking.status);
+  if (previous && previous !== 'CANCELLED' && booking.status === 'CANCELLED'
+      && booking.cancellationReason === 'EVENT_CANCELLED') {
+    const what = eventTitle ? ` “${eventTitle}”` : ' this event';
+    announce(`The organizer cancelled${what}; your booking is cancelled.`, { tone: 'warning', sticky: true });
+    return;
+  }
   if (previous === 'WAITLISTED' && booking.status === 'CONFIRMED') {
     const what = eventTitle ? ` for “${eventTitle}”` : '';
     const verb = booking.quantity === 1 ? 'is' : 'are';

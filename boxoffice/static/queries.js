@@ -4,7 +4,7 @@ const USER_FIELDS = 'id email name role';
 const AUTH_FIELDS = `token expiresAt user { ${USER_FIELDS} }`;
 const EVENT_FIELDS = 'id title description venue startsAt capacity seatsRemaining waitlistLength status';
 const LIVE_EVENT_FIELDS = 'id capacity seatsRemaining waitlistLength status';
-const MY_BOOKING_FIELDS = 'id quantity status waitlistPosition createdAt confirmedAt';
+const MY_BOOKING_FIELDS = 'id quantity status waitlistPosition createdAt confirmedAt cancellationReason';
 
 export const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) { ${AUTH_FIELDS} }
@@ -16,8 +16,8 @@ export const REGISTER = `mutation Register($email: String!, $password: String!, 
 
 export const ME = `query Me { me { ${USER_FIELDS} } }`;
 
-export const PUBLISHED_EVENTS = `query PublishedEvents($after: String) {
-  events(status: PUBLISHED, first: 50, after: $after) {
+export const PUBLISHED_EVENTS = `query PublishedEvents($after: String, $search: String) {
+  events(status: PUBLISHED, first: 50, after: $after, search: $search) {
     edges { cursor node { ${EVENT_FIELDS} organizer { id name } } }
     pageInfo { hasNextPage endCursor }
   }
@@ -50,7 +50,7 @@ export const EVENT_UPDATES = `subscription EventUpdates($eventId: ID!) {
 }`;
 
 export const MY_BOOKING_UPDATES = `subscription MyBookingUpdates {
-  myBookingUpdates { ${MY_BOOKING_FIELDS} event { id title } }
+  myBookingUpdates { ${MY_BOOKING_FIELDS} event { id title status } }
 }`;
 
 const MANAGED_EVENT_FIELDS = `${EVENT_FIELDS} organizer { id name email }`;
@@ -82,7 +82,7 @@ export const CANCEL_EVENT = `mutation CancelEvent($id: ID!) {
   cancelEvent(id: $id) { ${MANAGED_EVENT_FIELDS} }
 }`;
 
-const ATTENDEE_FIELDS = `id quantity status waitlistPosition createdAt confirmedAt user { ${USER_FIELDS} }`;
+const ATTENDEE_FIELDS = `id quantity status waitlistPosition createdAt confirmedAt cancelledAt user { ${USER_FIELDS} }`;
 
 export const EVENT_ATTENDEES = `query EventAttendees($id: ID!) {
   event(id: $id) {
@@ -104,5 +104,57 @@ export const SET_USER_ROLE = `mutation SetUserRole($userId: ID!, $role: Role!) {
 
 // Not in the fixed contract: an admin-only, Relay-style user list. The admin page works without it.
 export const USERS = `query Users($after: String) {
-  users(first: 100, after: $after) { edges { node { ${USER_FIELDS} } } pageInfo { hasNextPage endCursor } }
+  users(first: 100, after: $after) { edges { node { ${USER_FIELDS} active } } pageInfo { hasNextPage endCursor } }
+}`;
+
+// The organizer console: the caller's own events first (organizerId), then, for admins, everyone's.
+const GROUP_OF = (alias, status, organizer) => `${alias}: events(status: ${status}, first: 50${organizer ? ', organizerId: $me' : ''}) {
+    edges { node { ${MANAGED_EVENT_FIELDS} } }
+    pageInfo { hasNextPage }
+  }`;
+
+export const CONSOLE_EVENTS = `query ConsoleEvents($me: ID!) {
+  me { ${USER_FIELDS} }
+  ${GROUP_OF('drafts', 'DRAFT', true)}
+  ${GROUP_OF('published', 'PUBLISHED', true)}
+  ${GROUP_OF('cancelled', 'CANCELLED', true)}
+}`;
+
+export const CONSOLE_ALL_EVENTS = `query ConsoleAllEvents {
+  ${GROUP_OF('drafts', 'DRAFT', false)}
+  ${GROUP_OF('published', 'PUBLISHED', false)}
+  ${GROUP_OF('cancelled', 'CANCELLED', false)}
+}`;
+
+export const EVENT_BOOKINGS_PAGE = `query EventBookingsPage($id: ID!, $status: BookingStatus, $first: Int, $after: String, $last: Int, $before: String) {
+  event(id: $id) {
+    id
+    bookingsPage(status: $status, first: $first, after: $after, last: $last, before: $before) {
+      edges { node { ${ATTENDEE_FIELDS} } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      totalCount
+      counts { confirmed waitlisted cancelled confirmedTickets waitlistedTickets cancelledTickets }
+    }
+  }
+}`;
+
+export const SET_USER_ACTIVE = `mutation SetUserActive($userId: ID!, $active: Boolean!) {
+  setUserActive(userId: $userId, active: $active) { ${USER_FIELDS} active }
+}`;
+
+export const PURGE_SYNTHETIC = `mutation PurgeSynthetic {
+  purgeSyntheticUsers {
+    users events bookings seatsFreed promoted
+    promotedBookings { id quantity user { id name email } event { id title } }
+  }
+}`;
+
+export const CHANGE_NAME = `mutation ChangeName($name: String!) { changeName(name: $name) { ${USER_FIELDS} } }`;
+
+export const CHANGE_PASSWORD = `mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ${AUTH_FIELDS} }
+}`;
+
+export const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) {
+  deleteAccount(password: $password) { cancelledBookings promoted }
 }`;

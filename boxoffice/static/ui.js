@@ -28,9 +28,11 @@ export async function whileBusy(target, work, errors = null) {
   for (const button of buttons) button.disabled = true;
   container?.setAttribute('aria-busy', 'true');
   errors?.clear();
+  if (container) clearFieldErrors(container);
   try {
     return await work();
   } catch (error) {
+    if (container) showFieldError(container, error);
     if (errors) errors.show(error);
     else throw error;
     return undefined;
@@ -91,6 +93,50 @@ export function loading(text = 'Loading…') {
 /** The page's h1; the router focuses it after navigation so screen readers hear where they are. */
 export function pageHeading(text) {
   return h('h1', { tabindex: '-1', 'data-page-heading': '' }, text);
+}
+
+/** A label's words without its parenthesised hint: "Capacity (seats)" -> "Capacity". */
+function labelWords(label) {
+  return label.textContent.replace(/\s*\(.*\)\s*$/, '').trim();
+}
+
+/**
+ * Puts a failure next to the input it is about: the one the server named (extensions.field, an input's
+ * name), else the one whose label the message starts with ("Capacity must be ..."). Returns that input.
+ */
+export function showFieldError(form, error) {
+  const message = typeof error === 'string' ? error : error?.message;
+  if (!message) return null;
+  let control = error?.field ? form.querySelector(`[name="${CSS.escape(error.field)}"]`) : null;
+  if (!control) {
+    for (const label of form.querySelectorAll('.field > label')) {
+      const words = labelWords(label);
+      if (words && message.toLowerCase().startsWith(words.toLowerCase())) {
+        control = form.querySelector(`#${CSS.escape(label.htmlFor)}`);
+        break;
+      }
+    }
+  }
+  if (!control) return null;
+  const note = h('p', { class: 'field__error', id: `${control.id}-error` }, message);
+  control.closest('.field')?.append(note);
+  control.setAttribute('aria-invalid', 'true');
+  const described = (control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+  control.setAttribute('aria-describedby', [...described, note.id].join(' '));
+  return control;
+}
+
+export function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll('.field__error')) {
+    const control = form.querySelector(`[aria-describedby~="${CSS.escape(note.id)}"]`);
+    if (control) {
+      const rest = control.getAttribute('aria-describedby').split(' ').filter((id) => id && id !== note.id);
+      if (rest.length) control.setAttribute('aria-describedby', rest.join(' '));
+      else control.removeAttribute('aria-describedby');
+      control.removeAttribute('aria-invalid');
+    }
+    note.remove();
+  }
 }
 
 /**

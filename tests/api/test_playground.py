@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import logging
 import re
+import tarfile
 from pathlib import Path
 from types import ModuleType
 
@@ -88,3 +90,65 @@ async def test_a_document_whose_chosen_operation_is_a_query_still_runs_over_http
     document = f"query Events {{ events {{ edges {{ cursor }} }} }} {live}"
     response = await client.post("/graphql", json={"query": document, "operationName": "Events"})
     assert response.json() == {"data": {"events": {"edges": []}}}
+
+
+def npm_tarball(files: dict[str, bytes]) -> bytes:
+    """An npm-style tarball: every entry under `package/`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            entry = tarfile.TarInfo(f"package/{name}")
+            entry.size = len(data)
+            archive.addfile(entry, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def pinned_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tarball: bytes, files: dict[str, bytes]) -> ModuleType:
+    """The fetch script on a vendor folder of its own, pinning one package that `npm pack` would give as `tarball`."""
+    script = fetch_playground_script()
+    vendor = tmp_path / "vendor"
+    vendor.mkdir()
+    monkeypatch.setattr(script, "VENDOR", vendor)
+    monkeypatch.setattr(script, "PINS", vendor / "PINNED.json")
+    monkeypatch.setattr(script, "fetch_tarball", lambda name, version, workdir: tarball)
+    package = {
+        "name": "demo",
+        "version": "1.0.0",
+        "dir": "demo",
+        "integrity": script.sri_sha512(tarball),
+        "files": {name: script.sha256(data) for name, data in files.items()},
+    }
+    script.save_pins({"packages": [package]})
+    return script
+
+
+def test_the_fetch_script_writes_a_package_that_matches_its_pins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"dist/demo.min.js": b"console.log('demo');\n", "LICENSE": b"MIT License\n"}
+    script = pinned_copy(tmp_path, monkeypatch, npm_tarball(files), files)
+    assert script.main([]) == 0
+    assert (script.VENDOR / "demo" / "demo.min.js").read_bytes() == files["dist/demo.min.js"]
+    assert script.check() == []
+
+
+def test_the_fetch_script_refuses_a_tarball_that_is_not_the_pinned_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"dist/demo.min.js": b"console.log('demo');\n", "LICENSE": b"MIT License\n"}
+    script = pinned_copy(tmp_path, monkeypatch, npm_tarball(files), files)
+    tampered = npm_tarball({**files, "dist/demo.min.js": b"steal(document.cookie);\n"})
+    monkeypatch.setattr(script, "fetch_tarball", lambda name, version, workdir: tampered)
+    assert script.main([]) == 1
+    assert not (script.VENDOR / "demo").exists(), "nothing is written when a check fails"
+
+
+def test_the_fetch_script_refuses_a_file_that_is_not_the_pinned_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"dist/demo.min.js": b"console.log('demo');\n", "LICENSE": b"MIT License\n"}
+    tarball = npm_tarball({**files, "dist/demo.min.js": b"something else\n"})
+    # The tarball is the pinned one, but a file in it is not what was pinned.
+    script = pinned_copy(tmp_path, monkeypatch, tarball, files)
+    assert script.main([]) == 1
+    assert not (script.VENDOR / "demo").exists()

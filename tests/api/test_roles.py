@@ -144,6 +144,37 @@ CASES = [
         lambda w: {"id": str(w.users["audience"].id)},
         _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     ),
+    Case(
+        "changeName",
+        'mutation { changeName(name: "New Name") { name } }',
+        lambda w: {},
+        _expect(UNAUTH, OK, OK, OK, OK),
+    ),
+    Case(
+        "changePassword",
+        'mutation($p: String!) { changePassword(currentPassword: $p, newPassword: "another long one") { token } }',
+        lambda w: {"p": PASSWORD},
+        _expect(UNAUTH, OK, OK, OK, OK),
+    ),
+    Case(
+        "deleteAccount",
+        "mutation($p: String!) { deleteAccount(password: $p) { cancelledBookings } }",
+        lambda w: {"p": PASSWORD},
+        # The owner organizes events and the admin is the last one: their accounts stay.
+        _expect(UNAUTH, OK, CONFLICT, OK, CONFLICT),
+    ),
+    Case(
+        "setUserActive",
+        "mutation($id: ID!) { setUserActive(userId: $id, active: false) { active } }",
+        lambda w: {"id": str(w.users["audience"].id)},
+        _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ),
+    Case(
+        "purgeSyntheticUsers",
+        "mutation { purgeSyntheticUsers { users promotedBookings { id } } }",
+        lambda w: {},
+        _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ),
     Case("me", "{ me { id } }", lambda w: {}, _expect(NULL, OK, OK, OK, OK)),
     Case("myBookings", "{ myBookings { id } }", lambda w: {}, _expect(UNAUTH, OK, OK, OK, OK)),
     Case(
@@ -163,6 +194,24 @@ CASES = [
         "{ events { edges { node { bookings(status: CONFIRMED) { id } } } } }",
         lambda w: {},
         _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "Event.bookingsPage",
+        "query($id: ID!) { event(id: $id) { bookingsPage(first: 10) { totalCount edges { node { id } } } } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "Event.bookingsPage counts",
+        "query($id: ID!) { event(id: $id) { bookingsPage(status: CONFIRMED) { counts { confirmed } } } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "events by organizer and search",
+        'query($o: ID!) { events(organizerId: $o, search: "concert", orderBy: START_TIME_DESC) { edges { cursor } } }',
+        lambda w: {"o": str(w.users["owner"].id)},
+        _everyone(OK),
     ),
     Case(
         "event draft",
@@ -207,3 +256,18 @@ async def test_a_drafts_existence_does_not_leak_into_lists(world: World, gql) ->
         assert world.draft.id not in ids(await gql(query, token=world.tokens[caller]))
     for caller in ("owner", "admin"):
         assert world.draft.id in ids(await gql(query, token=world.tokens[caller]))
+
+
+async def test_an_organizers_drafts_show_in_their_filtered_list_only_to_those_who_may_see_them(
+    world: World, gql
+) -> None:
+    query = "query($o: ID!) { events(organizerId: $o) { edges { node { id } } } }"
+    variables = {"o": str(world.users["owner"].id)}
+
+    def ids(reply) -> set[int]:
+        return {int(edge["node"]["id"]) for edge in reply.data["events"]["edges"]}
+
+    for caller in ("signed_out", "audience", "other_organizer"):
+        assert world.draft.id not in ids(await gql(query, variables, token=world.tokens[caller]))
+    for caller in ("owner", "admin"):
+        assert world.draft.id in ids(await gql(query, variables, token=world.tokens[caller]))

@@ -35,7 +35,7 @@ async def test_quantity_outside_1_to_10_is_bad_user_input(
     session: AsyncSession, unchanged: dict[str, int], make_user: UserFactory, quantity: int
 ) -> None:
     newcomer = await make_user()
-    with pytest.raises(BadUserInput, match="quantity must be between 1 and 10"):
+    with pytest.raises(BadUserInput, match="Tickets must be between 1 and 10"):
         await service.book(session, booker(newcomer.id), unchanged["event"], quantity)
 
 
@@ -94,7 +94,7 @@ async def test_booking_an_event_that_is_not_open_is_a_conflict(
 async def test_capacity_below_one_is_bad_user_input(
     session: AsyncSession, unchanged: dict[str, int], capacity: int
 ) -> None:
-    with pytest.raises(BadUserInput, match="capacity must be between 1 and"):
+    with pytest.raises(BadUserInput, match="Capacity must be between 1 and"):
         await update_event(session, Actor.system(), unchanged["event"], EventChanges(capacity=capacity))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
+
+from tests.support.graphql import GraphQL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "screenshots"
@@ -42,4 +44,37 @@ async def screenshot(page: Page, name: str) -> Path:
     # Let notices fade in and fonts settle so the picture shows the finished page.
     await page.wait_for_timeout(300)
     await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def sign_in_as(page: Page, client: GraphQL) -> None:
+    """Signs the page in with a token the test already holds (e.g. a freshly registered user's)."""
+    me = (await client("{ me { id email name role } }"))["me"]
+    await page.goto("/")
+    await page.evaluate(
+        """([token, user]) => localStorage.setItem('boxoffice.session', JSON.stringify({
+            token, user, expiresAt: new Date(Date.now() + 3600 * 1000).toISOString()}))""",
+        [client.token, me],
+    )
+    await page.reload()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def published_event(organizer: GraphQL, title: str, capacity: int) -> str:
+    """A published event of `organizer`'s, starting in 2031; its id."""
+    created = await organizer(
+        "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+        {"input": {"title": title, "venue": "Test Hall", "startsAt": "2031-01-01T20:00:00Z", "capacity": capacity}},
+    )
+    event_id: str = created["createEvent"]["id"]
+    await organizer("mutation($id: ID!) { publishEvent(id: $id) { id } }", {"id": event_id})
+    return event_id
+
+
+async def screenshot_of(element: Locator, name: str) -> Path:
+    """Saves a PNG of one part of a page (e.g. one event's bookings) under screenshots/."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await element.page.wait_for_timeout(300)
+    await element.screenshot(path=str(path))
     return path

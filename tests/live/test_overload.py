@@ -149,3 +149,18 @@ async def test_a_waiter_that_gave_up_does_not_keep_a_place() -> None:
     assert admission.in_use == 0
     await admission.acquire()
     assert admission.in_use == 1
+
+
+async def test_every_request_gives_its_place_back(api_settings, db, make_event, make_user) -> None:
+    event = await make_event(capacity=100)
+    users = [await make_user() for _ in range(6)]
+    async with tiny_server(api_settings, overload_max_waiting=10, overload_max_wait_seconds=60) as server:
+        admission: Admission = server.app.state.admission
+        replies = await asyncio.gather(*(book(server, event.id, server.token(user)) for user in users))
+        # Also a request that fails inside a resolver, and one refused before any resolver runs.
+        failed = await book(server, event.id, server.token(users[0]))
+        refused = await GraphQL(server.base_url).reply("{ nope }")
+        await wait_until(lambda: admission.in_use == 0, what="every place to be given back")
+    assert [codes(reply) for reply in replies] == [[]] * 6
+    assert codes(failed) == ["CONFLICT"]
+    assert codes(refused.body) == ["BAD_USER_INPUT"]

@@ -60,4 +60,4 @@ async def test_simulate_errors_are_one_readable_line(db: Database, database_url:
     assert unknown.stderr.strip() == "error: Event 424242 does not exist"
 
     bad = await run_cli(database_url, "simulate", "--event", "1", "--users", "0")
-    assert bad.returncode == 1 and bad.stderr.startswith("error: users must be between 1 and")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: Bookers (users) must be between 1 and")

@@ -6,6 +6,9 @@ import { errorBox, field, whileBusy } from '../ui.js';
 
 let formCount = 0;
 
+// The server's limits (events/service.py), so the browser stops what the server would refuse.
+export const LIMITS = { title: 200, venue: 200, description: 5000, capacity: 100000 };
+
 /**
  * onSubmit(input) receives {title, description, venue, startsAt, capacity} and may throw an ApiError,
  * which is shown in the form. onCancel, when given, adds a "Discard changes" button.
@@ -13,14 +16,14 @@ let formCount = 0;
 export function eventForm({ initial = {}, heading, submitLabel, onSubmit, onCancel = null }) {
   const prefix = `event-form-${++formCount}`;
   const errors = errorBox();
-  const title = h('input', { id: `${prefix}-title`, name: 'title', type: 'text', required: true, value: initial.title ?? '' });
-  const venue = h('input', { id: `${prefix}-venue`, name: 'venue', type: 'text', required: true, value: initial.venue ?? '' });
+  const title = h('input', { id: `${prefix}-title`, name: 'title', type: 'text', required: true, maxlength: LIMITS.title, value: initial.title ?? '' });
+  const venue = h('input', { id: `${prefix}-venue`, name: 'venue', type: 'text', required: true, maxlength: LIMITS.venue, value: initial.venue ?? '' });
   const startsAt = h('input', {
     id: `${prefix}-starts`, name: 'startsAt', type: 'datetime-local', required: true,
     value: initial.startsAt ? toLocalInputValue(initial.startsAt) : '',
   });
-  const capacity = h('input', { id: `${prefix}-capacity`, name: 'capacity', type: 'number', min: 1, step: 1, required: true, inputmode: 'numeric', value: initial.capacity ?? 100 });
-  const description = h('textarea', { id: `${prefix}-description`, name: 'description', rows: 3 });
+  const capacity = h('input', { id: `${prefix}-capacity`, name: 'capacity', type: 'number', min: 1, max: LIMITS.capacity, step: 1, required: true, inputmode: 'numeric', value: initial.capacity ?? 100 });
+  const description = h('textarea', { id: `${prefix}-description`, name: 'description', rows: 3, maxlength: LIMITS.description });
   description.value = initial.description ?? '';
 
   const form = h('form', { class: 'form event-form' },
@@ -41,9 +44,11 @@ export function eventForm({ initial = {}, heading, submitLabel, onSubmit, onCanc
     event.preventDefault();
     whileBusy(form, async () => {
       const starts = fromLocalInputValue(startsAt.value);
-      if (!starts) throw new ApiError('Enter the date and time the event starts.', 'BAD_USER_INPUT');
+      if (!starts) throw new ApiError('Starts at: enter the date and time the event starts.', 'BAD_USER_INPUT', [], 'startsAt');
       const seats = Number(capacity.value);
-      if (!Number.isInteger(seats) || seats < 1) throw new ApiError('Capacity must be a whole number of at least 1.', 'BAD_USER_INPUT');
+      if (!Number.isInteger(seats) || seats < 1 || seats > LIMITS.capacity) {
+        throw new ApiError(`Capacity must be a whole number between 1 and ${LIMITS.capacity.toLocaleString('en')} seats.`, 'BAD_USER_INPUT', [], 'capacity');
+      }
       await onSubmit({
         title: title.value.trim(),
         description: description.value.trim(),

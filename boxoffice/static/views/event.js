@@ -36,6 +36,7 @@ export function renderEvent(outlet, { id }) {
 
   let event = null;
   let left = false;
+  let lostBooking = false; // the person held a booking here when the organizer cancelled the event
   let refreshTimer = null;
   const stops = [];
 
@@ -104,6 +105,12 @@ export function renderEvent(outlet, { id }) {
     }
     if (booking) {
       replace(bookingPanel, title, bookingErrors, ...bookingState(booking));
+      return;
+    }
+    if (event.status === 'CANCELLED') {
+      replace(bookingPanel, title, h('p', { class: 'booking-notice', 'data-testid': 'cancellation-note' }, lostBooking
+        ? 'The organizer cancelled this event; your booking is cancelled.'
+        : 'The organizer cancelled this event.'));
       return;
     }
     if (event.status !== 'PUBLISHED') {
@@ -198,6 +205,8 @@ export function renderEvent(outlet, { id }) {
     // News about an older, already cancelled booking says nothing about the current one.
     if (booking?.status === 'CANCELLED' && previous && previous.id !== booking.id) return;
     const active = booking && booking.status !== 'CANCELLED' ? booking : null;
+    if (booking?.status === 'CANCELLED' && booking.cancellationReason === 'EVENT_CANCELLED') lostBooking = true;
+    if (previous && !active && event.status === 'CANCELLED') lostBooking = true;
     const same = previous?.id === active?.id && previous?.status === active?.status
       && previous?.waitlistPosition === active?.waitlistPosition && previous?.quantity === active?.quantity;
     event.myBooking = active;
@@ -227,8 +236,14 @@ export function renderEvent(outlet, { id }) {
     stops.push(live.subscribe(EVENT_UPDATES, { eventId: id }, {
       next(data) {
         if (!data?.eventUpdates) return;
+        const held = event.myBooking;
+        const wasCancelled = event.status === 'CANCELLED';
         applySnapshot(data.eventUpdates);
-        if (event.myBooking) refreshMyBookingSoon();
+        if (!wasCancelled && event.status === 'CANCELLED') {
+          // Every booking went with the event; say so at once rather than after a round trip.
+          if (held) applyMyBooking({ ...held, status: 'CANCELLED', cancellationReason: 'EVENT_CANCELLED' });
+          else drawBooking();
+        } else if (event.myBooking) refreshMyBookingSoon();
       },
       resumed: refreshMyBookingSoon,
     }));

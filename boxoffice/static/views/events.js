@@ -4,21 +4,31 @@ import { h, replace } from '../dom.js';
 import { formatDateTime, plural } from '../format.js';
 import { EVENT_UPDATES, PUBLISHED_EVENTS } from '../queries.js';
 import { live } from '../realtime.js';
-import { errorBox, loading, pageHeading, whileBusy } from '../ui.js';
+import { errorBox, field, loading, pageHeading, whileBusy } from '../ui.js';
 
 export function availabilityText(event) {
   if (event.status === 'CANCELLED') return 'Cancelled';
   if (event.seatsRemaining > 0) return `${event.seatsRemaining} of ${event.capacity} seats left`;
-  return 'Sold out';
+  return event.waitlistLength > 0 ? 'Sold out' : 'Sold out: join the waiting list';
+}
+
+/** Each waiting booking is one person (one active booking per person and event). */
+export function peopleWaiting(count) {
+  return plural(count, 'person', 'people');
 }
 
 export function waitlistText(event) {
-  return event.waitlistLength > 0 ? `${plural(event.waitlistLength, 'booking')} waiting` : 'Nobody waiting';
+  return event.waitlistLength > 0 ? `${peopleWaiting(event.waitlistLength)} waiting` : 'Nobody waiting';
 }
 
 export function renderEvents(outlet) {
   const errors = errorBox();
   const list = h('ul', { class: 'event-grid', 'aria-label': 'Published events' });
+  const search = h('input', { type: 'search', name: 'search', maxlength: 100, autocomplete: 'off', placeholder: 'Title or venue' });
+  const searchForm = h('form', { class: 'form form--inline', role: 'search' },
+    field('Search events', search),
+    h('button', { type: 'submit', class: 'button' }, 'Search'));
+  let query = '';
   const more = h('div', { class: 'button-row' });
   const status = h('div', {}, loading('Loading events…'));
   const unsubscribers = [];
@@ -27,6 +37,7 @@ export function renderEvents(outlet) {
   outlet.append(
     pageHeading('Upcoming events'),
     h('p', { class: 'lead' }, 'Seats and waiting lists update live.'),
+    searchForm,
     errors,
     status,
     list,
@@ -34,11 +45,15 @@ export function renderEvents(outlet) {
   );
 
   async function loadPage(after = null) {
-    const data = await graphql(PUBLISHED_EVENTS, { after });
+    const data = await graphql(PUBLISHED_EVENTS, { after, search: query || null });
     if (left) return;
     const { edges, pageInfo } = data.events;
     status.replaceChildren();
-    if (!after && edges.length === 0) status.append(h('p', { class: 'empty' }, 'No events are on sale right now. Check back soon.'));
+    if (!after && edges.length === 0) {
+      status.append(h('p', { class: 'empty' }, query
+        ? `No events match “${query}”.`
+        : 'No events are on sale right now. Check back soon.'));
+    }
     for (const { node } of edges) list.append(eventCard(node));
     replace(more);
     if (pageInfo.hasNextPage) {
@@ -71,6 +86,14 @@ export function renderEvents(outlet) {
     }));
     return card;
   }
+
+  searchForm.addEventListener('submit', (submitEvent) => {
+    submitEvent.preventDefault();
+    query = search.value.trim();
+    for (const stop of unsubscribers.splice(0)) stop();
+    list.replaceChildren();
+    whileBusy(searchForm, () => loadPage(), errors);
+  });
 
   whileBusy([], () => loadPage(), errors).then(() => status.querySelector('.loading') && status.replaceChildren());
 

@@ -53,6 +53,7 @@ export function renderMyBookings(outlet) {
       h('h3', {}, h('a', { href: `#/events/${encodeURIComponent(booking.event.id)}` }, booking.event.title)),
       h('p', { class: 'event-meta' }, h('time', { datetime: booking.event.startsAt }, formatDateTime(booking.event.startsAt)), ' · ', booking.event.venue),
       h('p', { class: 'booking-state' }, statusBadge(booking.status), ` ${plural(booking.quantity, 'ticket')}`, place ? ', ' : '', place),
+      booking.status === 'CANCELLED' ? cancellationNote(booking) : null,
       itemErrors,
       booking.status === 'CANCELLED' ? null : confirmingButton({
         label: booking.status === 'CONFIRMED' ? 'Cancel booking' : 'Leave the waiting list',
@@ -100,4 +101,16 @@ export function renderMyBookings(outlet) {
     stopFeed();
     for (const stop of eventStops.values()) stop();
   };
+}
+
+/** Why a cancelled booking ended, when it was not the person's own doing. */
+export function cancellationNote(booking) {
+  if (booking.cancellationReason === 'EVENT_CANCELLED') {
+    return h('p', { class: 'booking-notice', 'data-testid': 'cancellation-note' },
+      'The organizer cancelled this event; your booking is cancelled.');
+  }
+  if (booking.cancellationReason === 'ADMIN') {
+    return h('p', { class: 'booking-notice', 'data-testid': 'cancellation-note' }, 'An admin cancelled this booking.');
+  }
+  return null;
 }

@@ -1,11 +1,14 @@
 // The organizer console: create, edit, publish and cancel events, and see who booked.
-import { graphql } from '../api.js';
+import { ApiError, graphql } from '../api.js';
 import { currentUser, hasRole } from '../auth.js';
 import { h, replace } from '../dom.js';
-import { formatDateTime, plural } from '../format.js';
+import { formatDateTime, plural, statusLabel } from '../format.js';
 import { announce } from '../notices.js';
-import { CANCEL_EVENT, CREATE_EVENT, EVENT_ATTENDEES, MANAGED_EVENTS, PUBLISH_EVENT, UPDATE_EVENT } from '../queries.js';
-import { confirmingButton, errorBox, loading, pageHeading, statusBadge, whileBusy } from '../ui.js';
+import {
+  CANCEL_EVENT, CONSOLE_ALL_EVENTS, CONSOLE_EVENTS, CREATE_EVENT, EVENT_BOOKINGS_PAGE, PUBLISH_EVENT, UPDATE_EVENT,
+} from '../queries.js';
+import { confirmingButton, errorBox, field, loading, pageHeading, statusBadge, whileBusy } from '../ui.js';
+import { peopleWaiting } from './events.js';
 import { eventForm } from './event-form.js';
 
 const GROUPS = [
@@ -45,18 +48,24 @@ export function renderOrganizer(outlet) {
   );
 
   async function load() {
-    const data = await graphql(MANAGED_EVENTS);
+    const me = currentUser();
+    // Your own events first; an admin then sees everyone else's.
+    const [own, all] = await Promise.all([
+      graphql(CONSOLE_EVENTS, { me: me.id }),
+      isAdmin ? graphql(CONSOLE_ALL_EVENTS) : null,
+    ]);
     if (left) return;
-    const me = data.me ?? currentUser();
-    const mine = (connection) => connection.edges.map((edge) => edge.node)
-      .filter((event) => isAdmin || event.organizer?.id === me?.id);
-    replace(eventsArea, GROUPS.map(({ key, title, empty }) => {
-      const events = mine(data[key]);
-      return h('section', { class: 'managed-group', 'aria-labelledby': `group-${key}` },
-        h('h2', { id: `group-${key}` }, `${title} (${events.length})`),
+    const mineId = own.me?.id ?? me.id;
+    const groups = (data, heading, filter, prefix) => GROUPS.map(({ key, title, empty }) => {
+      const events = data[key].edges.map((edge) => edge.node).filter(filter);
+      return h('section', { class: 'managed-group', 'aria-labelledby': `${prefix}-${key}` },
+        h('h2', { id: `${prefix}-${key}` }, `${heading ? `${heading}: ` : ''}${title} (${events.length})`),
         events.length === 0 ? h('p', { class: 'empty' }, empty) : h('ul', { class: 'stack' }, events.map(managedEvent)),
         data[key].pageInfo.hasNextPage ? h('p', { class: 'hint' }, 'Showing the first 50.') : null);
-    }));
+    });
+    replace(eventsArea,
+      groups(own, null, () => true, 'group'),
+      all ? groups(all, 'Other organizers', (event) => event.organizer?.id !== mineId, 'others') : null);
   }
 
   function managedEvent(event) {
@@ -100,7 +109,8 @@ export function renderOrganizer(outlet) {
           statusBadge(event.status)),
         h('p', { class: 'event-meta' }, h('time', { datetime: event.startsAt }, formatDateTime(event.startsAt)), ' · ', event.venue),
         h('p', { class: 'event-meta' },
-          `${event.seatsRemaining} of ${event.capacity} seats left · ${plural(event.waitlistLength, 'booking')} waiting`,
+          `${event.seatsRemaining} of ${event.capacity} seats left · `
+            + (event.waitlistLength ? `${peopleWaiting(event.waitlistLength)} waiting` : 'nobody waiting'),
           isAdmin && event.organizer ? ` · organised by ${event.organizer.name}` : ''),
         itemErrors,
         actions,
@@ -134,9 +144,10 @@ export function renderOrganizer(outlet) {
         attendees.replaceChildren();
         return;
       }
+      const panel = bookingsPanel(event, itemErrors);
       await whileBusy(toggle, async () => {
-        const data = await graphql(EVENT_ATTENDEES, { id: event.id });
-        replace(attendees, attendeeTables(data.event));
+        await panel.load();
+        replace(attendees, panel.element);
         toggle.setAttribute('aria-expanded', 'true');
         toggle.textContent = 'Hide bookings';
       }, itemErrors);
@@ -152,20 +163,99 @@ export function renderOrganizer(outlet) {
   };
 }
 
-function attendeeTables(event) {
-  const confirmed = event?.confirmed ?? [];
-  const waitlisted = [...(event?.waitlisted ?? [])].sort((a, b) => (a.waitlistPosition ?? 0) - (b.waitlistPosition ?? 0));
-  const seats = confirmed.reduce((sum, booking) => sum + booking.quantity, 0);
-  return [
-    table(`Confirmed: ${plural(confirmed.length, 'booking')}, ${plural(seats, 'seat')}`,
-      ['Name', 'Email', 'Tickets', 'Confirmed at'],
-      confirmed.map((b) => [b.user.name, b.user.email, String(b.quantity), b.confirmedAt ? formatDateTime(b.confirmedAt) : '—']),
-      'Nobody has confirmed seats yet.'),
-    table(`Waiting list: ${plural(waitlisted.length, 'booking')}`,
-      ['Place', 'Name', 'Email', 'Tickets'],
-      waitlisted.map((b) => [String(b.waitlistPosition ?? '?'), b.user.name, b.user.email, String(b.quantity)]),
-      'Nobody is waiting.'),
-  ];
+const PAGE_SIZE = 50;
+const FILTERS = [
+  { status: 'CONFIRMED', label: 'Confirmed', count: (c) => c.confirmed },
+  { status: 'WAITLISTED', label: 'Waiting list', count: (c) => c.waitlisted },
+  { status: 'CANCELLED', label: 'Cancelled', count: (c) => c.cancelled },
+  { status: '', label: 'All', count: (c) => c.confirmed + c.waitlisted + c.cancelled },
+];
+const number = (n) => n.toLocaleString('en');
+
+/** "Confirmed: 3 people, 4 tickets · Waiting list: 2 people for 3 tickets · Cancelled: 1" */
+export function countsText(c) {
+  const people = (n) => `${number(n)} ${n === 1 ? 'person' : 'people'}`;
+  const tickets = (n) => `${number(n)} ${n === 1 ? 'ticket' : 'tickets'}`;
+  const confirmed = c.confirmed
+    ? `Confirmed: ${people(c.confirmed)}, ${tickets(c.confirmedTickets)}`
+    : 'Nobody has confirmed seats yet';
+  const waiting = c.waitlisted
+    ? `Waiting list: ${people(c.waitlisted)} waiting for ${tickets(c.waitlistedTickets)}`
+    : 'Nobody is waiting';
+  return [confirmed, waiting, c.cancelled ? `Cancelled: ${number(c.cancelled)}` : null].filter(Boolean).join(' · ');
+}
+
+/** An event's bookings, PAGE_SIZE at a time, filtered by status, with counts: never the whole list at once. */
+function bookingsPanel(event, errors) {
+  const summary = h('p', { class: 'booking-counts', 'data-testid': 'booking-counts' });
+  const filter = h('select', { name: 'status' });
+  const rows = h('div', { class: 'bookings-page' });
+  const position = h('p', { class: 'hint', 'aria-live': 'polite', 'data-testid': 'page-position' });
+  const previous = h('button', { type: 'button', class: 'button' }, `Previous ${PAGE_SIZE}`);
+  const next = h('button', { type: 'button', class: 'button' }, `Next ${PAGE_SIZE}`);
+  const element = h('div', { class: 'bookings-panel' },
+    summary,
+    h('div', { class: 'form form--inline' }, field('Show', filter)),
+    rows,
+    h('div', { class: 'button-row pager' }, previous, next, position));
+  let status = 'CONFIRMED';
+  let offset = 0; // how many bookings come before this page
+  let page = null;
+
+  async function load(cursor = {}) {
+    const data = await graphql(EVENT_BOOKINGS_PAGE, { id: event.id, status: status || null, ...cursor });
+    page = data.event?.bookingsPage;
+    if (!page) throw new ApiError('This event’s bookings are not available to you.', 'NOT_FOUND');
+    draw();
+  }
+
+  function draw() {
+    const { counts, edges, pageInfo, totalCount } = page;
+    summary.textContent = countsText(counts);
+    replace(filter, FILTERS.map((f) => h('option', { value: f.status }, `${f.label} (${number(f.count(counts))})`)));
+    filter.value = status;
+    const bookings = edges.map((edge) => edge.node);
+    const label = FILTERS.find((f) => f.status === status).label;
+    const shown = bookings.length ? `${number(offset + 1)}–${number(offset + bookings.length)}` : '0';
+    position.textContent = `Showing ${shown} of ${number(totalCount)}`;
+    replace(rows, bookingsTable(status, `${label}: ${shown} of ${number(totalCount)}`, bookings));
+    previous.disabled = !pageInfo.hasPreviousPage;
+    next.disabled = !pageInfo.hasNextPage;
+  }
+
+  filter.addEventListener('change', () => {
+    status = filter.value;
+    offset = 0;
+    whileBusy([previous, next], () => load({ first: PAGE_SIZE }), errors);
+  });
+  next.addEventListener('click', () => whileBusy([previous, next], async () => {
+    const before = offset + page.edges.length;
+    await load({ first: PAGE_SIZE, after: page.pageInfo.endCursor });
+    offset = before;
+    draw();
+  }, errors));
+  previous.addEventListener('click', () => whileBusy([previous, next], async () => {
+    await load({ last: PAGE_SIZE, before: page.pageInfo.startCursor });
+    offset = Math.max(0, offset - page.edges.length);
+    draw();
+  }, errors));
+
+  return { element, load: () => load({ first: PAGE_SIZE }) };
+}
+
+function bookingsTable(status, caption, bookings) {
+  const who = (b) => [b.user.name, b.user.email];
+  const columns = {
+    CONFIRMED: [['Name', 'Email', 'Tickets', 'Confirmed at'],
+      (b) => [...who(b), String(b.quantity), b.confirmedAt ? formatDateTime(b.confirmedAt) : '—']],
+    WAITLISTED: [['Place', 'Name', 'Email', 'Tickets'],
+      (b) => [String(b.waitlistPosition ?? '?'), ...who(b), String(b.quantity)]],
+    CANCELLED: [['Name', 'Email', 'Tickets', 'Cancelled at'],
+      (b) => [...who(b), String(b.quantity), b.cancelledAt ? formatDateTime(b.cancelledAt) : '—']],
+    '': [['Name', 'Email', 'Tickets', 'Status'], (b) => [...who(b), String(b.quantity), statusLabel(b.status)]],
+  }[status];
+  const empty = { CONFIRMED: 'Nobody has confirmed seats yet.', WAITLISTED: 'Nobody is waiting.', CANCELLED: 'No cancelled bookings.', '': 'No bookings yet.' }[status];
+  return table(caption, columns[0], bookings.map(columns[1]), empty);
 }
 
 function table(caption, headings, rows, emptyText) {

@@ -23,8 +23,8 @@ function afterSignIn(query) {
 
 export function renderSignIn(outlet, _params, query) {
   const errors = errorBox();
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, maxlength: 254 });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, maxlength: 128 });
   const form = h(
     'form',
     { class: 'card form', 'aria-labelledby': 'signin-title' },
@@ -90,9 +90,9 @@ function demoLogins(query) {
 
 export function renderRegister(outlet, _params, query) {
   const errors = errorBox();
-  const name = h('input', { type: 'text', name: 'name', autocomplete: 'name', required: true });
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true });
+  const name = h('input', { type: 'text', name: 'name', autocomplete: 'name', required: true, maxlength: 100 });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true, maxlength: 254 });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: 8, maxlength: 128 });
   const form = h(
     'form',
     { class: 'card form', 'aria-labelledby': 'register-title' },

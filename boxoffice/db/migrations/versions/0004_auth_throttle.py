@@ -4,16 +4,16 @@ One row per throttled key (an email, a client address, an (email, client) pair, 
 every worker and host on this database. UNLOGGED: counters need no crash safety (a crash forgets them, which only
 lifts limits early) and skip the WAL, so counting costs little.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
