@@ -42,11 +42,12 @@ async def test_an_expired_token_ends_the_subscription(
 ) -> None:
     user, event = await make_user(), await make_event(capacity=5)
     codec: TokenCodec = server.app.state.tokens
-    # Issued so that it expires one second from now.
-    expiring = codec.issue(user.id, now=datetime.now(UTC) - codec.ttl + _seconds(1)).token
+    # Issued so that it expires a few seconds from now: valid when the subscription starts, even on a busy machine.
+    expires_in = 5
+    expiring = codec.issue(user.id, now=datetime.now(UTC) - codec.ttl + _seconds(expires_in)).token
     watcher = await subscribe(server.ws_url, EVENT_UPDATES, {"id": str(event.id)}, expiring)
     assert (await watcher.next_data())["eventUpdates"]["capacity"] == 5
-    await asyncio.sleep(2)  # past the expiry
+    await asyncio.sleep(expires_in + 1)  # past the expiry
     await _change(db, event.id, 6)
     assert await _ended_with(watcher) == ["UNAUTHENTICATED"]
 
