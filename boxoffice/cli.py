@@ -227,8 +227,8 @@ def purge_synthetic(args: argparse.Namespace) -> int:
         async with database.session() as session:
             result = await purge_synthetic_users(session, Actor.system())
         return (
-            f"purged {result.users} synthetic users and their bookings on {result.events} events; "
-            f"{result.promoted} waitlisted bookings promoted into the freed seats"
+            f"purged {result.users} synthetic users and their {result.bookings} active bookings on {result.events} "
+            f"events, freeing {result.seats_freed} seats; {result.promoted} waitlisted bookings promoted into them"
         )
 
     print(_with_database(get_settings(), run))

@@ -167,7 +167,8 @@ class Booking(Base):
             postgresql_include=["quantity"],
         ),
         CheckConstraint(
-            f"cancel_reason IS NULL OR (status = 'CANCELLED' AND {sql_in('cancel_reason', CancelReason)})",
+            f"cancel_reason IS NULL OR (status = '{BookingStatus.CANCELLED}' "
+            f"AND {sql_in('cancel_reason', CancelReason)})",
             name="ck_bookings_cancel_reason",
         ),
         Index("ix_bookings_event_status", "event_id", "status"),

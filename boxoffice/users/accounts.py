@@ -17,7 +17,7 @@ from boxoffice.auth.service import MAX_PASSWORD, load_user, validate_name, valid
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.booking.service import cancel_user_bookings
 from boxoffice.db.driver import driver_transaction
-from boxoffice.db.models import User
+from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Role, User, sql_in
 from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
 
 # A booking made on another event while the deletion runs is seen once the user's row is locked; the
@@ -25,9 +25,11 @@ from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauth
 _DELETE_ATTEMPTS = 5
 
 _LOCK_USER_SQL = "SELECT role FROM users WHERE id = $1 FOR UPDATE"
-_ACTIVE_BOOKINGS_SQL = "SELECT count(*) FROM bookings WHERE user_id = $1 AND status IN ('CONFIRMED', 'WAITLISTED')"
+_ACTIVE_BOOKINGS_SQL = (
+    f"SELECT count(*) FROM bookings WHERE user_id = $1 AND {sql_in('status', ACTIVE_BOOKING_STATUSES)}"
+)
 _ORGANIZED_EVENTS_SQL = "SELECT count(*) FROM events WHERE organizer_id = $1"
-_OTHER_ADMINS_SQL = "SELECT count(*) FROM users WHERE role = 'ADMIN' AND id <> $1 AND deactivated_at IS NULL"
+_OTHER_ADMINS_SQL = f"SELECT count(*) FROM users WHERE role = '{Role.ADMIN}' AND id <> $1 AND deactivated_at IS NULL"
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ async def _delete(conn: asyncpg.Connection, user_id: int) -> AccountDeletion:
         raise _BookedMeanwhile
     if await conn.fetchval(_ORGANIZED_EVENTS_SQL, user_id):
         raise Conflict("This account organizes events, so it cannot be deleted; ask an admin to deactivate it instead")
-    if role == "ADMIN" and not await conn.fetchval(_OTHER_ADMINS_SQL, user_id):
+    if role == Role.ADMIN and not await conn.fetchval(_OTHER_ADMINS_SQL, user_id):
         raise Conflict("This is the last admin; make someone else an admin first")
     await conn.execute("DELETE FROM users WHERE id = $1", user_id)
     return AccountDeletion(cancelled_bookings=cancelled.bookings, promoted=cancelled.promoted)

@@ -14,7 +14,7 @@ export function availabilityText(event) {
 
 /** Each waiting booking is one person (one active booking per person and event). */
 export function peopleWaiting(count) {
-  return plural(count, 'person', 'people');
+  return `${count.toLocaleString('en')} ${count === 1 ? 'person' : 'people'}`;
 }
 
 export function waitlistText(event) {
