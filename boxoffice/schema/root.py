@@ -62,12 +62,14 @@ class Mutation:
     register = strawberry.mutation(
         resolver=accounts.register,
         description="Creates an AUDIENCE account and signs it in; anyone may. Errors: BAD_USER_INPUT (malformed "
-        "email, password or name out of bounds), CONFLICT (the email is already registered).",
+        "email, password or name out of bounds), CONFLICT (the email is already registered), RATE_LIMITED (too "
+        "many sign-ups from this client; the message says how long to wait).",
     )
     login = strawberry.mutation(
         resolver=accounts.login,
         description="Signs in; send the token as `Authorization: Bearer <token>`. Errors: UNAUTHENTICATED (wrong "
-        "email or password), RATE_LIMITED (too many failed sign-ins for this email or from this client: wait).",
+        "email or password, or a deactivated account), RATE_LIMITED (too many failed sign-ins for this email from "
+        "this client, or from this client across emails; the message says how long to wait).",
     )
     create_event = strawberry.mutation(
         resolver=event_resolvers.create_event,
