@@ -484,7 +484,10 @@ class Bench:
         server, seed, options = target.running(), target.seeded(), self.options
         signed_in = options.subscribers // 2
         async with httpx.AsyncClient(base_url=server.base_url, timeout=options.live_timeout) as http:
-            without = await self.simulate(http, seed.admin_token, await target.hot_event(options.hot_capacity))
+            quiet_event = await target.hot_event(options.hot_capacity)
+            server_cpu = server.cpu_seconds()
+            without = await self.simulate(http, seed.admin_token, quiet_event)
+            server_cpu = server.cpu_seconds() - server_cpu
             log(f"  {options.bookers} bookers without subscribers: {without.get('seconds')} s")
             event_id = await target.hot_event(options.hot_capacity)
             # The signed-in subscribers hold a booking on the event, so their myBooking has something to show.
@@ -499,6 +502,7 @@ class Bench:
             "subscribers": options.subscribers,
             "bookers": options.bookers,
             "sim_s_without": quiet,
+            "server_cpu_s_without": round(server_cpu, 2),
             "slowdown": round(seconds / quiet, 2) if seconds and quiet else None,
             **figures,
         }
@@ -516,9 +520,10 @@ class Bench:
             no_first = await audience.first_snapshots(SUBSCRIBE_WITHIN)
             rss_subscribed = server.rss_bytes()
             log(f"  {len(subscribers)} subscribed ({no_first} without a first snapshot); simulating")
-            cpu_before = time.process_time()
+            cpu_before, server_cpu_before = time.process_time(), server.cpu_seconds()
             watched = await self.simulate(http, target.seeded().admin_token, event_id)
             client_cpu = time.process_time() - cpu_before
+            server_cpu = server.cpu_seconds() - server_cpu_before
             seconds = watched.get("seconds")
             log(f"  {self.options.bookers} bookers with subscribers: {seconds or 'timed out'} s")
             settled_s, on_final = await self.settle(target, audience, event_id) if seconds else (None, None)
@@ -536,6 +541,7 @@ class Bench:
             rss_unsubscribed = round(server.rss_bytes() * mb, 1)
         return {
             "sim_s_with": seconds,
+            "server_cpu_s_with": round(server_cpu, 2),
             "client_cpu_share": round(client_cpu / seconds, 2) if seconds else None,
             "rss_mb_start": round(rss_start * mb, 1),
             "rss_mb_subscribed": round(rss_subscribed * mb, 1),

@@ -97,6 +97,8 @@ LIVE_ROWS = (
     ("simulation without subscribers, s", "sim_s_without"),
     ("simulation with subscribers, s", "sim_s_with"),
     ("slowdown (with / without)", "slowdown"),
+    ("server CPU s, simulation without", "server_cpu_s_without"),
+    ("server CPU s, simulation with", "server_cpu_s_with"),
     ("server RSS before subscribing, MB", "rss_mb_start"),
     ("server RSS subscribed, MB", "rss_mb_subscribed"),
     ("server RSS after the run, MB", "rss_mb_after"),

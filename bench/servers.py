@@ -108,6 +108,10 @@ class Server:
             BOXOFFICE_DATA_DIR=str(data_dir),
             BOXOFFICE_JWT_SECRET=secret,
             BOXOFFICE_BCRYPT_ROUNDS="4",
+            # Every simulated client comes from this one machine: lift the per-client caps (WebSocket
+            # connections, sign-ups) that protect a real server.
+            BOXOFFICE_WS_MAX_CONNECTIONS_PER_CLIENT="1000000",
+            BOXOFFICE_REGISTER_MAX_PER_CLIENT="1000000",
             PYTHONUNBUFFERED="1",
         )
         environment.update(settings or {})

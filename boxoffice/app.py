@@ -13,16 +13,18 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.routing import Route
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from boxoffice.api.context import make_context_getter
+from boxoffice.api.headers import SecurityHeaders
+from boxoffice.api.health import HealthProbe
 from boxoffice.api.http_post import GraphQLPost
 from boxoffice.api.limits import BodySizeLimit
 from boxoffice.api.overload import Admission
 from boxoffice.api.playground import BoxofficeGraphQLRouter
-from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.passwords import limit_concurrent_hashing
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             finally:
                 await app.state.live_hub.close()
                 await app.state.read_cache.close()
+                await app.state.health.close()
             return
         owned = Database(settings)
         try:
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # The hub and the read cache listen on the database: they stop first.
             await app.state.live_hub.close()
             await app.state.read_cache.close()
+            await app.state.health.close()
             await owned.close()
 
     def _start_read_cache(app: FastAPI) -> None:
@@ -102,7 +106,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_wait=settings.overload_max_wait_seconds,
     )
     app.state.tokens = TokenCodec.from_settings(settings)
-    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    app.state.auth_throttle = AuthThrottle.from_settings(settings)
+    limit_concurrent_hashing(settings.hash_concurrency)
     # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).
     app.state.live_hub = LiveHub()
 
@@ -110,8 +115,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     graphql = BoxofficeGraphQLRouter(
         schema,
         context_getter=make_context_getter(app.state),
-        # Rendered by BoxofficeGraphQLRouter from the vendored assets (boxoffice/api/playground.py), not a CDN.
-        graphql_ide="graphiql",
+        # Rendered by BoxofficeGraphQLRouter from the vendored assets (boxoffice/api/playground.py), not a CDN;
+        # off by default in production (BOXOFFICE_GRAPHIQL).
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     # POST /graphql first, straight to Strawberry's ASGI view with the router's JSON hooks
@@ -119,17 +125,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.router.routes.append(Route("/graphql", endpoint=GraphQLPost(schema, app.state, like=graphql), methods=["POST"]))
     app.include_router(graphql, prefix="/graphql")
 
+    # Its own connection and a short timeout: a loaded but healthy server answers at once (api/health.py).
+    app.state.health = HealthProbe()
+
     @app.get("/health")
     async def health() -> JSONResponse:
-        try:
-            async with app.state.database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            logger.warning("Health check failed", exc_info=True)
+        if not await app.state.health.healthy(app.state.database):
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so even a 413 from BodySizeLimit carries the headers.
+    app.add_middleware(SecurityHeaders)
     # Last, so /graphql and /health win over any file of the same name.
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -35,7 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--no-demo", action="store_true", help="do not seed the demo data")
+    demo = serve.add_mutually_exclusive_group()
+    demo.add_argument("--no-demo", action="store_true", help="do not seed the demo data")
+    demo.add_argument(
+        "--demo", action="store_true", help="seed the demo data even in production (it is off there by default)"
+    )
 
     commands.add_parser("migrate", help="upgrade the database schema to the latest version")
     commands.add_parser("seed", help="seed the demo logins and events, only into a database without users")
@@ -46,6 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     simulate.add_argument("--json", action="store_true", help="print the report as JSON, as the mutation answers it")
 
     commands.add_parser("purge-synthetic", help="delete the synthetic users of past simulations and their bookings")
+
+    admin = commands.add_parser(
+        "create-admin", help="create an ADMIN account; the password is read from a prompt, or from stdin if piped"
+    )
+    admin.add_argument("--email", required=True, help="the admin's email, used to sign in")
+    admin.add_argument("--name", default="Admin", help="display name (default Admin)")
     commands.add_parser("schema", help="print the GraphQL schema (SDL), as committed in schema.graphql")
     args = parser.parse_args(argv)
     if args.command == "serve" and args.workers < 1:
@@ -100,20 +110,31 @@ def _print_demo(seeded: bool) -> None:
         print(f"    {login.email:<24} {login.password:<14} {login.role.value}")
 
 
+def _seeds_demo(args: argparse.Namespace, settings: Settings) -> bool:
+    """Demo logins are public knowledge: in production only when asked for with --demo."""
+    if args.no_demo:
+        return False
+    return args.demo or settings.environment != "production"
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    seeds_demo = _seeds_demo(args, settings)
     # This process holds the embedded server for the whole run, so it outlives every worker's handle.
     database = Database(settings)
     signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         print("Boxoffice starting", flush=True)
         print(f"  database: {_describe_database(database)}", flush=True)
-        seeded = asyncio.run(_then_dispose(database, _seed if not args.no_demo else _migrate))
+        seeded = asyncio.run(_then_dispose(database, _seed if seeds_demo else _migrate))
         print("  migrations: up to date")
         if args.no_demo:
             print("  demo data: skipped (--no-demo)")
+        elif not seeds_demo:
+            print("  demo data: not seeded in production (pass --demo to seed it);")
+            print("    create the first admin with: boxoffice create-admin --email you@example.com")
         else:
             _print_demo(bool(seeded))
         base = f"http://{args.host}:{args.port}"
@@ -128,10 +149,15 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_config=_log_config(),
+            # X-Forwarded-* only from the configured proxies; uvicorn alone would trust 127.0.0.1.
+            proxy_headers=bool(settings.forwarded_allow_ips.strip()),
+            forwarded_allow_ips=settings.forwarded_allow_ips.strip() or "",
             access_log=settings.access_log,
             # Pushes are small JSON texts sent to many subscribers: compressing each per connection cost more
             # CPU than it saved bytes (see bench/README.md, "Live fan-out").
             ws_per_message_deflate=False,
+            # WebSocket frames no larger than an HTTP body may be (uvicorn's default is 16 MiB).
+            ws_max_size=settings.max_body_bytes + 1_024,
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # uvicorn has shut down gracefully and re-raised the signal; stopping is what was asked for
@@ -221,6 +247,34 @@ def migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(prompt: str = "Password: ") -> str:
+    """From a prompt (twice, to catch typos) on a terminal; else the first line of stdin."""
+    import getpass
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(prompt)
+        if getpass.getpass("Repeat it: ") != password:
+            raise DomainError("the two passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def create_admin(args: argparse.Namespace) -> int:
+    from boxoffice.auth.service import create_admin as create
+
+    password = _read_password()
+    settings = get_settings()
+
+    async def run(database: Database) -> str:
+        await migrate(database.engine)
+        async with database.session() as session:
+            user = await create(session, args.email, password, args.name, bcrypt_rounds=settings.bcrypt_rounds)
+        return f"created admin {user.email} (id {user.id}); sign in with this email and the password you gave"
+
+    print(_with_database(settings, run))
+    return 0
+
+
 def schema_sdl() -> str:
     """The served schema in SDL, descriptions included: what `boxoffice schema > schema.graphql` commits."""
     from strawberry.printer import print_schema
@@ -241,15 +295,23 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "seed": seed,
     "simulate": simulate,
     "purge-synthetic": purge_synthetic,
+    "create-admin": create_admin,
     "schema": schema_command,
 }
 
 
 def main(argv: list[str] | None = None) -> None:
+    from pydantic import ValidationError
+
     args = parse_args(argv)
     try:
         code = COMMANDS[args.command](args)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         code = 1
+    except ValidationError as error:
+        # Settings refused the environment (e.g. a weak secret in production): say why, without a traceback.
+        for problem in error.errors():
+            print(f"error: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        code = 2
     sys.exit(code)

@@ -10,6 +10,47 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "change-me-development-secret"
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+# Values people type when asked for a secret; refused in production whatever their length.
+_WEAK_SECRETS = {
+    DEVELOPMENT_SECRET,
+    "secret",
+    "changeme",
+    "change-me",
+    "change_me",
+    "password",
+    "passw0rd",
+    "jwt-secret",
+    "jwt_secret",
+    "jwtsecret",
+    "secret-key",
+    "secret_key",
+    "secretkey",
+    "supersecret",
+    "super-secret",
+    "your-secret-key",
+    "your-256-bit-secret",
+    "boxoffice",
+    "development",
+    "test",
+    "default",
+}
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why `secret` must not sign production tokens, or None when it is fit."""
+    stripped = secret.strip()
+    if not stripped:
+        return "BOXOFFICE_JWT_SECRET is empty"
+    lowered = stripped.lower()
+    if lowered in _WEAK_SECRETS or lowered.rstrip("0123456789!") in _WEAK_SECRETS:
+        return "BOXOFFICE_JWT_SECRET is a well-known placeholder value"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return f"BOXOFFICE_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes"
+    if len(set(secret)) < 8:
+        return "BOXOFFICE_JWT_SECRET repeats too few distinct characters to be random"
+    return None
 
 
 class Settings(BaseSettings):
@@ -38,13 +79,25 @@ class Settings(BaseSettings):
     simulate_max_users: int = Field(default=20_000, ge=1)
     # Off: simulated (synthetic) bookings commit without waiting for the WAL flush; see booking/simulate.py.
     simulate_durable_commits: bool = False
+    # Failed sign-ins (auth/throttle.py): per (email, client) pair, per client across emails (higher), and per
+    # email from anywhere (past it, one attempt per interval), all over one window.
     login_max_failures: int = Field(default=5, ge=1)
+    login_client_max_failures: int = Field(default=30, ge=1)
+    login_email_max_failures: int = Field(default=20, ge=1)
+    login_email_interval_seconds: float = Field(default=10.0, gt=0)
     login_window_seconds: int = Field(default=300, ge=1)
+    register_max_per_client: int = Field(default=20, ge=1)
+    register_window_seconds: int = Field(default=3600, ge=1)
+    # Password hashes computed at once per process (each in a thread); more wait their turn.
+    hash_concurrency: int = Field(default=4, ge=1)
     max_query_depth: int = Field(default=10, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2_000, ge=50)
     max_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=100_000, ge=1_000)
+    # Per WebSocket connection: operations running at once; per client address: open connections (api/ws_limits.py).
+    ws_max_operations: int = Field(default=20, ge=1)
+    ws_max_connections_per_client: int = Field(default=256, ge=1)
     # gc.freeze() after startup in served workers (boxoffice/app.py).
     gc_freeze: bool = True
     # uvicorn's line per request: off by default, it costs a few percent of a cached read.
@@ -56,10 +109,31 @@ class Settings(BaseSettings):
     # Public event reads and pages served from memory, invalidated by LISTEN/NOTIFY (boxoffice/live/read_cache.py).
     read_cache: bool = True
 
+    # GraphiQL at GET /graphql and schema introspection; unset: on, except in production.
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs or CIDRs, `*` for any).
+    # Empty: nobody's, so the client address is the TCP peer's and cannot be spoofed with a header.
+    forwarded_allow_ips: str = ""
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else self.environment != "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else self.environment != "production"
+
     @model_validator(mode="after")
-    def _refuse_development_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.jwt_secret == DEVELOPMENT_SECRET:
-            raise ValueError("BOXOFFICE_JWT_SECRET must be set to a real secret in production")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problem = secret_problem(self.jwt_secret)
+        if problem is not None:
+            raise ValueError(
+                f"{problem}: production needs a random secret of at least {MIN_SECRET_BYTES} bytes; "
+                f"generate one with\n    {GENERATE_SECRET}\nand set it as BOXOFFICE_JWT_SECRET"
+            )
         return self
 
 

@@ -73,7 +73,7 @@ async def clean_tables(request: pytest.FixtureRequest) -> None:
         return
     database: Database = request.getfixturevalue("db")
     async with database.engine.begin() as connection:
-        await connection.execute(text("TRUNCATE bookings, events, users RESTART IDENTITY CASCADE"))
+        await connection.execute(text("TRUNCATE bookings, events, users, auth_throttle RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from boxoffice.api.loaders import Loaders
 from boxoffice.api.overload import BUSY_MESSAGE, Admission
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.service import load_user, refuse_token_of
-from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
 from boxoffice.config import Settings
 from boxoffice.db.driver import KEEP_CONNECTION, driver_connection
@@ -28,8 +28,10 @@ from boxoffice.errors import RateLimited, Unauthenticated
 from boxoffice.live.hub import LiveHub
 from boxoffice.live.read_cache import PublicReadCache
 
-# How long a WebSocket connection trusts its last look at the caller's account.
+# How long a WebSocket connection trusts its last look at the caller's account (each operation reads it afresh:
+# api/freshness.py); and how often a running subscription reads it again before a push.
 _LONG_LIVED_USER_TTL_SECONDS = 5.0
+SUBSCRIBER_RECHECK_SECONDS = 2.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -42,7 +44,7 @@ class Context(BaseContext):
         database: Database,
         settings: Settings,
         tokens: TokenCodec,
-        throttle: LoginThrottle,
+        throttle: AuthThrottle,
         connection: HTTPConnection,
         read_cache: PublicReadCache,
         live_hub: LiveHub,
@@ -181,9 +183,24 @@ class Context(BaseContext):
             self._actor = (user, Actor.anonymous() if user is None else Actor.user(user.id, user.role))
         return self._actor[1]
 
+    async def recheck_subscriber(self) -> User | None:
+        """Before a subscription's push: the caller as they are now, or UNAUTHENTICATED when the token has expired
+        or the account is gone (which ends the subscription with that error). The token is checked every time,
+        the account read again at most every few seconds (one primary-key read), so a role change or a deletion
+        reaches a stream within seconds without a read per push."""
+        token = bearer_token(self._authorization())
+        if token is None:
+            return None
+        self.tokens.user_id(token)  # UNAUTHENTICATED once expired
+        if time.monotonic() - self._user_looked_up_at > SUBSCRIBER_RECHECK_SECONDS:
+            self.forget_user()
+        return await self.current_user()
+
     def forget_user(self) -> None:
         """Look the caller up again on next use, e.g. per operation on a long-lived WebSocket."""
         self._user_lookup = None
+        # The Actor too: a re-read may refresh the very same User object in the session, with a new role.
+        self._actor = None
 
 
 async def _run_on_driver(session: AsyncSession, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
@@ -197,7 +214,7 @@ def build_context(app_state: Any, connection: HTTPConnection) -> Context:
         database=app_state.database,
         settings=app_state.settings,
         tokens=app_state.tokens,
-        throttle=app_state.login_throttle,
+        throttle=app_state.auth_throttle,
         connection=connection,
         read_cache=app_state.read_cache,
         live_hub=app_state.live_hub,

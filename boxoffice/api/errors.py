@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
+from contextlib import aclosing
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -19,6 +20,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext as StrawberryContext
 from strawberry.types import ExecutionResult, StreamExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from boxoffice.errors import DomainError
@@ -189,8 +191,40 @@ class BoxofficeSchema(Schema):
             result.errors = [shape_error(error, _request_id(context_value)) for error in result.errors]
         return result
 
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> AsyncGenerator[Any, None]:
+        # Over WebSocket: a document refused while extensions are entered (a syntax error from ParserCache, a limit)
+        # would escape the stream, and the client would only see `complete`. It becomes the operation's error.
+        source = await super().stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+            allowed_operation_types=allowed_operation_types,
+        )
+        return _refusals_as_errors(source, _request_id(context_value))
+
     def process_errors(self, errors: list[GraphQLError], execution_context: StrawberryContext | None = None) -> None:
         # shape_error logs what is unexpected; expected failures (bad input, FORBIDDEN, ...) are not worth a log line.
         for error in errors:
             if not isinstance(error.original_error, DomainError) and not _is_request_error(error):
                 logger.debug("GraphQL error before shaping: %s", error.message)
+
+
+async def _refusals_as_errors(source: AsyncGenerator[Any, None], request_id: str) -> AsyncGenerator[Any, None]:
+    try:
+        async with aclosing(source):
+            async for result in source:
+                yield result
+    except GraphQLError as refused:
+        yield PreExecutionError(data=None, errors=[shape_error(refused, request_id)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graphql import OperationType
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location, StrawberrySchemaDirective
 
@@ -41,6 +42,11 @@ class IsAuthenticated(BasePermission):
     message = "Sign in first: this needs a valid token (`Authorization: Bearer <token>`)"
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        if info.path.prev is None and info.operation.operation == OperationType.MUTATION:
+            # A root mutation: read the account again (api/freshness.py), so an earlier mutation in the same
+            # document (a demotion, say) already applies. IsAuthenticated comes first in every `requires`, so the
+            # other permissions see the fresh account too.
+            info.context.forget_user()
         return (await info.context.actor()).signed_in
 
     def on_unauthorized(self) -> None:

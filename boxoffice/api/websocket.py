@@ -21,6 +21,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
 )
 
+from boxoffice.api.ws_limits import (
+    BAD_USER_INPUT,
+    RATE_LIMITED,
+    TOO_MANY_CONNECTIONS,
+    connection_counts,
+    error_payload,
+    operation_size,
+)
+
 
 class PushSink(Protocol):
     """Where a subscription stream sends its pushes itself, each an already-encoded `next` payload."""
@@ -55,6 +64,46 @@ class OperationSink:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    async def handle(self) -> None:
+        # At most so many connections per client address (boxoffice/api/ws_limits.py).
+        settings = self.context.settings
+        address = self.context.client_address or "unknown"
+        counts = connection_counts(self.context.connection.app.state)
+        if counts[address] >= settings.ws_max_connections_per_client:
+            await self.websocket.close(code=TOO_MANY_CONNECTIONS, reason="Too many connections from this client")
+            return
+        counts[address] += 1
+        try:
+            await super().handle()
+        finally:
+            counts[address] -= 1
+            if counts[address] <= 0:
+                del counts[address]
+
+    async def handle_subscribe(self, message: Any) -> None:
+        # The HTTP body cap and an operation cap apply here too, each answered with an `error` message.
+        settings = self.context.settings
+        payload = message.get("payload") if isinstance(message, dict) else None
+        if self.connection_acknowledged and isinstance(payload, dict) and message.get("id") not in self.operations:
+            if operation_size(payload) > settings.max_body_bytes:
+                text = f"The operation exceeds {settings.max_body_bytes} bytes"
+                await self._refuse(str(message["id"]), text, BAD_USER_INPUT)
+                return
+            if len(self.operations) >= settings.ws_max_operations:
+                text = f"At most {settings.ws_max_operations} operations may run at once on one connection"
+                await self._refuse(str(message["id"]), text, RATE_LIMITED)
+                return
+        await super().handle_subscribe(message)
+
+    async def _refuse(self, operation_id: str, text: str, code: str) -> None:
+        await self.send_message({"id": operation_id, "type": "error", "payload": error_payload(text, code)})
+
+    @staticmethod
+    def _get_pre_execution_close_reason(error: Any) -> str | None:
+        # Strawberry closes the whole connection (4400) on a syntax error; the operation gets an `error` message
+        # (BAD_USER_INPUT) instead, like any other refused document.
+        return None
+
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
         # The operation's own task: the context variable is visible to its stream, and to nothing else.
         current_sink.set(OperationSink(self, operation))

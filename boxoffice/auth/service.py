@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password, verify_password
-from boxoffice.auth.throttle import LoginThrottle, client_key, email_key
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import Role, User
 from boxoffice.db.transaction import transaction
-from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
+from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
 
 
 def _as_is(value: Any) -> Any:
@@ -88,13 +88,26 @@ async def find_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def register(session: AsyncSession, registration: Registration, *, bcrypt_rounds: int) -> User:
-    """A new AUDIENCE account; roles are only ever raised by an admin."""
+async def register(
+    session: AsyncSession,
+    registration: Registration,
+    *,
+    bcrypt_rounds: int,
+    throttle: AuthThrottle | None = None,
+    client: str | None = None,
+) -> User:
+    """A new AUDIENCE account; roles are only ever raised by an admin.
+
+    The password is hashed between two short transactions, never while a pooled connection is held.
+    """
     email = normalize_email(registration.email)
     password = validate_password(registration.password)
     name = validate_name(registration.name)
+    if throttle is not None:
+        await throttle.count_registration(session, client)
     if await find_by_email(session, email) is not None:
         raise Conflict("An account with this email already exists; sign in instead")
+    await session.commit()  # gives the connection back to the pool while bcrypt runs
     password_hash = await hash_password(password, bcrypt_rounds)
     user = User(email=email, name=name, role=Role.AUDIENCE, password_hash=password_hash)
     try:
@@ -108,25 +121,41 @@ async def register(session: AsyncSession, registration: Registration, *, bcrypt_
     return user
 
 
+async def create_admin(session: AsyncSession, email: str, password: str, name: str, *, bcrypt_rounds: int) -> User:
+    """A new ADMIN account, for `boxoffice create-admin`: the way to the first admin of a production database."""
+    email = normalize_email(email)
+    password = validate_password(password)
+    name = validate_name(name)
+    if await find_by_email(session, email) is not None:
+        raise Conflict(f"An account with the email {email} already exists")
+    await session.commit()
+    password_hash = await hash_password(password, bcrypt_rounds)
+    user = User(email=email, name=name, role=Role.ADMIN.value, password_hash=password_hash)
+    async with transaction(session):
+        session.add(user)
+    return user
+
+
 async def login(
     session: AsyncSession,
     email: str,
     password: str,
     *,
-    throttle: LoginThrottle,
+    throttle: AuthThrottle,
     client: str | None,
     bcrypt_rounds: int,
 ) -> User:
-    keys = (email_key(email), client_key(client))
-    if throttle.blocked(*keys):
-        raise RateLimited("Too many failed sign-ins; wait a few minutes and try again")
+    """The account, if the password is right. Throttled per (email, client), per client and per email (see
+    auth/throttle.py); the password is checked with no transaction open and no pooled connection held."""
+    await throttle.check_login(session, email, client)
     user = await find_by_email(session, email) if len(email) <= MAX_EMAIL else None
+    await session.commit()
     # Unknown emails are checked against a dummy hash too, so timing does not tell which emails exist.
     valid = await verify_password(password[: MAX_PASSWORD * 4], user.password_hash if user else None, bcrypt_rounds)
     if user is None or not valid:
-        throttle.record_failure(*keys)
+        await throttle.login_failed(session, email, client)
         raise Unauthenticated("Wrong email or password")
-    throttle.clear(keys[0])
+    await throttle.login_succeeded(session, email, client)
     # Told only to someone who knows the password, so it does not reveal which accounts are deactivated.
     if user.deactivated_at is not None:
         raise Unauthenticated(DEACTIVATED_MESSAGE)

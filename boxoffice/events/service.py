@@ -69,9 +69,19 @@ def _text(name: str, value: str, limit: int, *, required: bool = True) -> str:
     return cleaned
 
 
+def _in_utc(value: datetime, name: str) -> datetime:
+    """The same instant in UTC; an instant outside years 1..9999 in UTC (e.g. 9999-12-31T23:59:59-14:00) is
+    BAD_USER_INPUT, as neither Python nor the driver can represent it."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as error:
+        raise BadUserInput(f"{name} is out of range: it must fall within the years 1 to 9999 in UTC") from error
+
+
 def _starts_at(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise BadUserInput("Starts at must include a time zone, e.g. 2030-05-01T19:30:00Z")
+    value = _in_utc(value, "Starts at")
     if value <= datetime.now(UTC):
         raise BadUserInput("Starts at must be in the future")
     return value
@@ -212,12 +222,24 @@ def encode_cursor(event: Positioned) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
+_MAX_BIGINT = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    refused = BadUserInput("after is not a cursor this API gave out")
     try:
-        starts_at, event_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(starts_at), int(event_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise BadUserInput("after is not a cursor this API gave out") from error
+        starts_at_text, event_id_text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        starts_at, event_id = datetime.fromisoformat(starts_at_text), int(event_id_text)
+    except (ValueError, binascii.Error, UnicodeError) as error:
+        raise refused from error
+    # Anything the database could not compare with: a naive time, an instant outside what it can carry, an id
+    # beyond bigint.
+    if starts_at.tzinfo is None or not 0 <= event_id <= _MAX_BIGINT:
+        raise refused
+    try:
+        return starts_at.astimezone(UTC), event_id
+    except (OverflowError, ValueError) as error:
+        raise refused from error
 
 
 MAX_SEARCH = 100

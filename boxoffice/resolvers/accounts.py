@@ -46,7 +46,13 @@ async def register(
 ) -> AuthPayload:
     context = info.context
     registration = service.Registration(email=email, password=password, name=name)
-    user = await context.call(service.register, registration, bcrypt_rounds=context.settings.bcrypt_rounds)
+    user = await context.call(
+        service.register,
+        registration,
+        bcrypt_rounds=context.settings.bcrypt_rounds,
+        throttle=context.throttle,
+        client=context.client_address,
+    )
     return _signed_in(user, info)
 
 
@@ -91,7 +97,10 @@ async def users(info: Info, first: PageSizeArgument = 50, after: AfterArgument =
 
 def _signed_in(user: User, info: Info) -> AuthPayload:
     issued = info.context.tokens.issue(user.id, version=user.token_version)
-    return AuthPayload(token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user))
+    # The payload's user is the caller, whether or not the request carried a token: their own email is shown.
+    return AuthPayload(
+        token=issued.token, expires_at=issued.expires_at, user=UserType.from_model(user, shown_always=True)
+    )
 
 
 async def change_name(

@@ -24,6 +24,7 @@ from boxoffice.api.context import Context
 from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
 from boxoffice.api.websocket import PushSink, current_sink
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Event, User
+from boxoffice.errors import Forbidden
 from boxoffice.events.service import get_event
 from boxoffice.live.hub import LiveHub
 from boxoffice.live.snapshots import BookingView, EventState
@@ -74,6 +75,7 @@ async def _event_stream(
             subscriber.prepare, subscriber.prepare_key = partial(shared.prepare, context), shared.renderer.group
         while True:
             state = await subscriber.next_state()
+            await _still_allowed(context, state.event)
             if shared is not None:
                 payload = await shared.payload(context, state, user)
                 subscriber.sending_since = loop.time()
@@ -165,12 +167,22 @@ async def _booking_stream(context: Context, hub: LiveHub, user: User) -> AsyncGe
             if push is None:
                 await hub.resync(subscriber)
                 continue
+            # Expired token or deleted account: the stream ends with UNAUTHENTICATED.
+            user = await context.recheck_subscriber() or user
             _prime_event(context, push.event, push.organizer)
             _prime_booking(context, push.view)
             context.loaders.users.prime(user.id, user, force=True)
             subscriber.sending_since = loop.time()
             yield BookingType.from_model(push.view.booking)
             subscriber.sending_since = None
+
+
+async def _still_allowed(context: Context, event: Event) -> None:
+    """Before each push: a subscriber whose token expired or whose account is gone gets UNAUTHENTICATED, and one
+    who may no longer see the event (a DRAFT, after a demotion) FORBIDDEN; either ends the subscription."""
+    await context.recheck_subscriber()
+    if not (await context.actor()).may_see(event):
+        raise Forbidden(f"You may no longer see event {event.id}; this subscription has ended")
 
 
 async def event_updates(

@@ -8,9 +8,12 @@ permission extensions (sign-in and the role ladder, boxoffice/api/permissions.py
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import DisableIntrospection
 
 from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
 from boxoffice.api.fanout import SnapshotExecutor
+from boxoffice.api.freshness import FreshCaller
+from boxoffice.api.input_guard import RefuseUnstorableText
 from boxoffice.api.permissions import IsAdmin, IsOrganizer, requires
 from boxoffice.api.validation import query_limit_extensions
 from boxoffice.config import Settings
@@ -59,12 +62,14 @@ class Mutation:
     register = strawberry.mutation(
         resolver=accounts.register,
         description="Creates an AUDIENCE account and signs it in; anyone may. Errors: BAD_USER_INPUT (malformed "
-        "email, password or name out of bounds), CONFLICT (the email is already registered).",
+        "email, password or name out of bounds), CONFLICT (the email is already registered), RATE_LIMITED (too "
+        "many sign-ups from this client; the message says how long to wait).",
     )
     login = strawberry.mutation(
         resolver=accounts.login,
         description="Signs in; send the token as `Authorization: Bearer <token>`. Errors: UNAUTHENTICATED (wrong "
-        "email or password), RATE_LIMITED (too many failed sign-ins for this email or from this client: wait).",
+        "email or password, or a deactivated account), RATE_LIMITED (too many failed sign-ins for this email from "
+        "this client, or from this client across emails; the message says how long to wait).",
     )
     create_event = strawberry.mutation(
         resolver=event_resolvers.create_event,
@@ -188,9 +193,15 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
         extensions=[
             # First, so it sees the errors of every extension after it; it shapes stream results too.
             ErrorCodes,
+            # Every operation reads the caller's account afresh (a WebSocket's context outlives its operations).
+            FreshCaller,
             # Factories: Strawberry builds fresh extension instances for every request. The limits' rules are
             # built once here, so repeated documents hit the parse and validation caches (api/validation.py).
             *query_limit_extensions(settings),
+            # After ValidationCache, whose result it adds to: NUL and unpaired surrogates never reach a resolver.
+            RefuseUnstorableText,
+            # Off by default in production (BOXOFFICE_INTROSPECTION): the schema is not a map for strangers.
+            *([] if settings.introspection_enabled else [DisableIntrospection]),
         ],
         # Strawberry's executor with a fresh field memo per subscription event: graphql-core's grows forever.
         execution_context_class=SnapshotExecutor,

@@ -30,29 +30,55 @@ Info = strawberry.Info[Context, None]
 )
 class UserType:
     id: strawberry.ID = strawberry.field(description="The user's id (a positive integer, as a string)")
-    email: str = strawberry.field(description="The address they sign in with, unique, compared case-insensitively")
     name: str = strawberry.field(description=f"How they are shown to others, 1..{MAX_NAME} characters")
     role: Role = strawberry.field(description="What they may do: AUDIENCE < ORGANIZER < ADMIN (see Role)")
+    user_id: strawberry.Private[int]
+    address: strawberry.Private[str]
+    # Who may read the email besides the user themself and admins: the organizer of an event this user booked.
+    shown_to: strawberry.Private[int | None] = None
+    # The caller is this user, whether or not a token came with the request (register and login answer so).
+    shown_always: strawberry.Private[bool] = False
+
     active: bool = strawberry.field(
         default=True, description="False while an admin has deactivated the account: no sign-in, tokens refused"
     )
 
     @classmethod
-    def from_model(cls, user: models.User) -> UserType:
+    def from_model(cls, user: models.User, *, shown_to: int | None = None, shown_always: bool = False) -> UserType:
         return cls(
             id=strawberry.ID(str(user.id)),
-            email=user.email,
             name=user.name,
             role=user.role,
+            user_id=user.id,
+            address=user.email,
+            shown_to=shown_to,
+            shown_always=shown_always,
             active=user.deactivated_at is None,
         )
 
+    @strawberry.field(
+        description="The address they sign in with, unique, compared case-insensitively. Shown to the user "
+        'themself, ADMINs, and the organizer of an event they booked; anyone else gets the empty string "" '
+        "(the field stays non-null, as in the contract)"
+    )
+    async def email(self, info: Info) -> str:
+        if self.shown_always:
+            return self.address
+        actor = await info.context.actor()
+        if actor.may_see_email(self.user_id, organizer_of_their_event=self.shown_to):
+            return self.address
+        return HIDDEN_EMAIL
 
-async def _user(info: Info, user_id: int) -> UserType:
+
+# What User.email is for a caller who may not see it: non-null as the contract wants, and no address at all.
+HIDDEN_EMAIL = ""
+
+
+async def _user(info: Info, user_id: int, *, shown_to: int | None = None) -> UserType:
     user = await info.context.loaders.users.load(user_id)
     if user is None:
         raise NotFound(f"User {user_id} does not exist")
-    return UserType.from_model(user)
+    return UserType.from_model(user, shown_to=shown_to)
 
 
 @strawberry.type(
@@ -211,7 +237,9 @@ class BookingType:
 
     @strawberry.field(description="Whose booking it is")
     async def user(self, info: Info) -> UserType:
-        return await _user(info, self.user_id)
+        # The event's organizer sees the emails of its bookers.
+        event = await info.context.loaders.events.load(self.event_id)
+        return await _user(info, self.user_id, shown_to=event.organizer_id if event is not None else None)
 
     @strawberry.field(
         description="1-based place in the event's waiting list right now (1 is next); null unless WAITLISTED"

@@ -14,6 +14,8 @@ export function h(tag, props = {}, ...children) {
     else if (key.startsWith('on') && typeof prop === 'function') {
       element.addEventListener(key.slice(2).toLowerCase(), prop);
     } else if (key === 'class') element.className = prop;
+    // Through the CSSOM, which the Content-Security-Policy (style-src 'self') allows; a style attribute it does not.
+    else if (key === 'style') element.style.cssText = String(prop);
     else element.setAttribute(key, prop === true ? '' : String(prop));
   }
   append(element, children);

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password, verify_password
 from boxoffice.auth.service import MAX_PASSWORD, load_user, validate_name, validate_password
-from boxoffice.auth.throttle import LoginThrottle, email_key
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.booking.service import cancel_user_bookings
 from boxoffice.db.driver import driver_transaction
 from boxoffice.db.models import ACTIVE_BOOKING_STATUSES, Role, User, sql_in
-from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
+from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
 
 # A booking made on another event while the deletion runs is seen once the user's row is locked; the
 # deletion then starts over (without holding that row) rather than risk a lock cycle with the booker.
@@ -57,15 +57,14 @@ async def _user(session: AsyncSession, user_id: int) -> User:
 
 
 async def _check_password(
-    session: AsyncSession, user_id: int, password: str, *, throttle: LoginThrottle, bcrypt_rounds: int
+    session: AsyncSession, user_id: int, password: str, *, throttle: AuthThrottle, bcrypt_rounds: int
 ) -> User:
     """The user, once `password` is theirs; wrong guesses count towards the sign-in throttle of their email."""
     user = await _user(session, user_id)
-    key = email_key(user.email)
-    if throttle.blocked(key):
-        raise RateLimited("Too many wrong passwords; wait a few minutes and try again")
+    await throttle.check_reauthentication(session, user.email)
+    await session.commit()  # no pooled connection held while bcrypt runs
     if not await verify_password(password[: MAX_PASSWORD * 4], user.password_hash, bcrypt_rounds):
-        throttle.record_failure(key)
+        await throttle.reauthentication_failed(session, user.email)
         raise BadUserInput("Current password is not right")
     return user
 
@@ -87,7 +86,7 @@ async def change_password(
     current_password: str,
     new_password: str,
     *,
-    throttle: LoginThrottle,
+    throttle: AuthThrottle,
     bcrypt_rounds: int,
 ) -> User:
     """Set the actor's new password and bump the token version: every token issued before stops working."""
@@ -105,7 +104,7 @@ async def change_password(
 
 
 async def delete_account(
-    session: AsyncSession, actor: Actor, password: str, *, throttle: LoginThrottle, bcrypt_rounds: int
+    session: AsyncSession, actor: Actor, password: str, *, throttle: AuthThrottle, bcrypt_rounds: int
 ) -> AccountDeletion:
     """Delete the actor's own account: its active bookings are cancelled (the line moves up behind each), then
     the user and their booking history go, all in one transaction."""

@@ -28,7 +28,7 @@ async def users_by_ids(session: AsyncSession, user_ids: list[int]) -> dict[int, 
 def _after_id(after: str | None) -> int:
     if after is None:
         return 0
-    if not after.isdigit() or len(after) > 18:
+    if not after.isascii() or not after.isdigit() or len(after) > 18:
         raise BadUserInput("after is not a cursor this API gave out")
     return int(after)
 

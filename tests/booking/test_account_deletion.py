@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from boxoffice.auth.passwords import hash_password
-from boxoffice.auth.throttle import LoginThrottle
+from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.booking import service
 from boxoffice.booking.invariants import check_invariants
 from boxoffice.db.models import BookingStatus, Role, User
@@ -45,8 +45,8 @@ async def _leaver(db: Database) -> User:
     return user
 
 
-def _throttle() -> LoginThrottle:
-    return LoginThrottle(max_failures=5, window_seconds=300)
+def _throttle() -> AuthThrottle:
+    return AuthThrottle(pair_max=5, window_seconds=300)
 
 
 async def test_deleting_cancels_every_active_booking_and_promotes_the_line(
