@@ -281,7 +281,9 @@ def schema_sdl() -> str:
 
     from boxoffice.schema.root import build_schema
 
-    return print_schema(build_schema(get_settings())) + "\n"
+    # The SDL does not depend on the environment (settings only tune the query limits), so no settings are read
+    # and none are validated: printing the schema needs no secret and no database.
+    return print_schema(build_schema(Settings.model_construct())) + "\n"
 
 
 def schema_command(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from boxoffice.auth.service import load_user, refuse_token_of
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec, bearer_token
 from boxoffice.config import Settings
-from boxoffice.db.driver import driver_connection
+from boxoffice.db.driver import KEEP_CONNECTION, driver_connection
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
 from boxoffice.errors import RateLimited, Unauthenticated
@@ -77,6 +77,9 @@ class Context(BaseContext):
         """This request's session, opened on first use (closed by the context getter when the request ends)."""
         if self._session is None:
             self._session = self.database.sessions()
+            # Closed when the request ends: its raw operations (the caller's read, then the booking, say) share
+            # one checkout of the pooled connection rather than taking it from the pool again for each.
+            self._session.info[KEEP_CONNECTION] = True
         return self._session
 
     @cached_property

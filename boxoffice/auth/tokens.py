@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,6 +58,47 @@ class TokenSubject:
     version: int
 
 
+class VerifiedTokens:
+    """Tokens whose signature and claims were already checked, with their subject and expiry: a bounded LRU.
+
+    Only tokens that passed every check enter it, so a bad or forged token is checked (and refused) every time.
+    A hit is still refused once the token's `exp` has passed, by the same rule PyJWT applies (`exp <= now`). What
+    the token's account may do is not cached here: the caller's row is read per operation (api/context.py).
+    """
+
+    def __init__(self, capacity: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        self.capacity = capacity
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[TokenSubject, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._entries
+
+    def get(self, token: str) -> TokenSubject | None:
+        """The cached subject; None when the token is unknown. UNAUTHENTICATED when it has expired meanwhile."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        subject, expires_at = entry
+        if expires_at <= self.clock():
+            del self._entries[token]
+            raise Unauthenticated(EXPIRED_MESSAGE)
+        self._entries.move_to_end(token)
+        return subject
+
+    def put(self, token: str, subject: TokenSubject, expires_at: float) -> None:
+        self._entries[token] = (subject, expires_at)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+
+EXPIRED_MESSAGE = "Your session has expired; sign in again"
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -68,6 +112,8 @@ class TokenCodec:
     issuer: str
     audience: str
     ttl: timedelta
+    # Per process: a token is verified once, then its subject is looked up by the token's text until it expires.
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenCodec:
@@ -100,6 +146,9 @@ class TokenCodec:
 
     def subject(self, token: str) -> TokenSubject:
         """The user a token was issued to and the token version it carries, or UNAUTHENTICATED with the reason."""
+        cached = self.verified.get(token)
+        if cached is not None:
+            return cached
         try:
             claims = jwt.decode(
                 token,
@@ -111,7 +160,7 @@ class TokenCodec:
                 options={"require": _REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError as error:
-            raise Unauthenticated("Your session has expired; sign in again") from error
+            raise Unauthenticated(EXPIRED_MESSAGE) from error
         except jwt.InvalidAudienceError as error:
             raise Unauthenticated("This token was not issued for this API") from error
         except jwt.InvalidIssuerError as error:
@@ -125,7 +174,12 @@ class TokenCodec:
         version = claims.get("ver", 0)
         if not isinstance(version, int) or isinstance(version, bool):
             raise Unauthenticated("The token is invalid; sign in again")
-        return TokenSubject(int(subject), version)
+        verified = TokenSubject(int(subject), version)
+        # `nbf` (never issued here) would make a token valid only later: such a token is checked every time.
+        # `iat` was checked not to be in the future, and stays so; `exp` is what PyJWT compares, as an int.
+        if "nbf" not in claims:
+            self.verified.put(token, verified, float(int(claims["exp"])))
+        return verified
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -13,12 +13,18 @@ from contextlib import asynccontextmanager
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Set in a session's `info` by an owner that closes the session soon (one HTTP request's context): the pooled
+# connection then stays with the session between raw operations instead of going back to the pool after each.
+KEEP_CONNECTION = "boxoffice.keep_connection"
+
 
 @asynccontextmanager
 async def driver_connection(session: AsyncSession) -> AsyncIterator[asyncpg.Connection]:
-    """The session's pooled asyncpg connection, handed back to the pool on exit."""
-    if session.in_transaction():
-        # A read the request made earlier (the current user, say): no writes, no locks; end it.
+    """The session's pooled asyncpg connection, handed back to the pool on exit (unless the session keeps it)."""
+    keep = session.info.get(KEEP_CONNECTION, False)
+    if session.in_transaction() and not (keep and not await _orm_transaction_open(session)):
+        # A read the request made earlier through the ORM (no writes, no locks): end it, so that what runs on
+        # the raw connection is not nested inside it (a savepoint) and sees a fresh snapshot.
         await session.commit()
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
@@ -27,8 +33,15 @@ async def driver_connection(session: AsyncSession) -> AsyncIterator[asyncpg.Conn
     try:
         yield driver
     finally:
-        # SQLAlchemy's own transaction never started on the wire; this just hands the connection back.
-        await session.commit()
+        if not keep:
+            # SQLAlchemy's own transaction never started on the wire; this just hands the connection back.
+            await session.commit()
+
+
+async def _orm_transaction_open(session: AsyncSession) -> bool:
+    """True when the ORM began a transaction on the wire in this session (raw use alone never does)."""
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    return driver is None or driver.is_in_transaction()
 
 
 @asynccontextmanager

@@ -16,22 +16,30 @@ from tests.support.servers import postgres_processes
 # A process that takes a handle on the embedded server, runs one statement and reports the server's pid.
 _CLIENT = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pathlib import Path
     from boxoffice.db.embedded import EmbeddedPostgres
     pg = EmbeddedPostgres(Path(sys.argv[1]), max_connections=200)
     pg.start("boxoffice")
     print(pg.psql(sys.argv[2]).replace("\\n", " "))
     print(pg._server.get_pid(), flush=True)
+    # Hold the handle until every client started together holds one (a loaded machine may start them seconds
+    # apart), so "at once" means at once whatever the load.
+    arrivals, together = Path(sys.argv[1]) / "arrivals", int(sys.argv[4])
+    arrivals.mkdir(exist_ok=True)
+    (arrivals / str(os.getpid())).touch()
+    deadline = time.monotonic() + 120
+    while len(list(arrivals.iterdir())) < together and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(float(sys.argv[3]))
     pg.stop()
     """
 )
 
 
-def _client(data_dir: Path, sql: str, hold_seconds: float = 0.0) -> subprocess.Popen[str]:
+def _client(data_dir: Path, sql: str, hold_seconds: float = 0.0, together: int = 1) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", _CLIENT, str(data_dir), sql, str(hold_seconds)],
+        [sys.executable, "-c", _CLIENT, str(data_dir), sql, str(hold_seconds), str(together)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -47,7 +55,7 @@ def _is_gone(pid: int) -> bool:
 
 
 def test_two_processes_starting_at_once_share_one_server_and_the_last_one_out_stops_it(tmp_path: Path) -> None:
-    clients = [_client(tmp_path, "SELECT 1;", hold_seconds=2.0) for _ in range(2)]
+    clients = [_client(tmp_path, "SELECT 1;", hold_seconds=1.0, together=2) for _ in range(2)]
     outputs = [client.communicate(timeout=120) for client in clients]
     assert [client.returncode for client in clients] == [0, 0], [err for _, err in outputs]
     pids = {int(out.split()[-1]) for out, _ in outputs}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.support.demo import demo_password
 from tests.support.graphql import GraphQL, GraphQLError
@@ -122,6 +122,34 @@ async def test_people_search_events_by_title_or_venue(browser: Browser, base_url
     await page.goto("/")
     await page.get_by_label("Search events").fill(title.split()[-1])
     await page.get_by_role("button", name="Search").click()
+    await expect(page.locator("li.event-card")).to_have_count(1)
+    await expect(page.locator("li.event-card")).to_contain_text(title)
+    await page.context.close()
+
+
+async def test_a_slow_first_load_never_overwrites_search_results(browser: Browser, base_url: str, api: GraphQL) -> None:
+    organizer = await organizer_of(api)
+    title = unique("Lantern Parade")
+    await published_event(organizer, title, 30)
+    page = await new_page(browser, base_url)
+    held: list[Route] = []
+
+    async def hold_the_first_list(route: Route) -> None:
+        body = route.request.post_data or ""
+        if not held and "PublishedEvents" in body and '"search":null' in body.replace(" ", ""):
+            held.append(route)
+            return
+        await route.continue_()
+
+    await page.route("**/graphql", hold_the_first_list)
+    await page.goto("/")
+    await page.get_by_label("Search events").fill(title.split()[-1])
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.locator("li.event-card")).to_have_count(1)
+    # The first, unfiltered list answers only now, after the search's answer is on screen.
+    assert len(held) == 1
+    await held[0].continue_()
+    await page.wait_for_load_state("networkidle")
     await expect(page.locator("li.event-card")).to_have_count(1)
     await expect(page.locator("li.event-card")).to_contain_text(title)
     await page.context.close()

@@ -44,9 +44,13 @@ export function renderEvents(outlet) {
     more,
   );
 
+  // A new search starts a new list: answers to an older list's requests (a slow first load, say) are dropped.
+  let listGeneration = 0;
+
   async function loadPage(after = null) {
+    const generation = after ? listGeneration : ++listGeneration;
     const data = await graphql(PUBLISHED_EVENTS, { after, search: query || null });
-    if (left) return;
+    if (left || generation !== listGeneration) return;
     const { edges, pageInfo } = data.events;
     status.replaceChildren();
     if (!after && edges.length === 0) {
