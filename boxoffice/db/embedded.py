@@ -96,10 +96,14 @@ def _make_dir(path: Path, mode: int) -> None:
     path.chmod(mode)
 
 
-def cluster_dir_for(data_dir: Path) -> Path:
-    """The private cluster directory for a data directory whose ancestors the server's user cannot traverse."""
+def _new_cluster_dir(data_dir: Path) -> Path:
+    """A fresh private cluster directory (0700) for a data directory whose parents the server's user cannot
+    traverse: named by the data directory's hash plus a unique suffix, so that a data directory deleted and made
+    again at the same path starts a new database rather than finding the old one."""
     digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return CLUSTERS_ROOT / "clusters" / digest
+    _make_dir(CLUSTERS_ROOT, 0o755)
+    _make_dir(CLUSTERS_ROOT / "clusters", 0o711)
+    return Path(tempfile.mkdtemp(prefix=f"{digest}-", dir=CLUSTERS_ROOT / "clusters"))
 
 
 def place_cluster(data_dir: Path) -> None:
@@ -119,7 +123,7 @@ def place_cluster(data_dir: Path) -> None:
         return
     if link.exists() or reachable_by_server_user(link):
         return
-    cluster = cluster_dir_for(data_dir)
+    cluster = _new_cluster_dir(data_dir)
     _make_cluster(cluster, data_dir)
     link.symlink_to(cluster, target_is_directory=True)
 

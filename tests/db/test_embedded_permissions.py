@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from boxoffice.db.embedded import EmbeddedPostgres, cluster_dir_for, remove_orphaned_clusters
+from boxoffice.db.embedded import CLUSTERS_ROOT, EmbeddedPostgres, remove_orphaned_clusters
 from tests.support.servers import postgres_processes
 
 pytestmark = pytest.mark.skipif(
@@ -83,8 +83,8 @@ def test_under_a_0700_parent_the_cluster_and_its_socket_live_in_a_private_direct
     finally:
         pg.stop()
     link = private_data_dir / "postgres"
-    cluster = cluster_dir_for(private_data_dir)
-    assert link.is_symlink() and link.resolve() == cluster
+    cluster = link.resolve()
+    assert link.is_symlink() and cluster.parent == CLUSTERS_ROOT / "clusters"
     assert socket_dir == cluster
     assert stat.S_IMODE(cluster.stat().st_mode) == 0o700
     assert cluster.stat().st_uid == pwd.getpwnam("embedded_postgres").pw_uid
@@ -120,10 +120,17 @@ def test_a_private_cluster_whose_data_directory_is_gone_is_removed_as_an_orphan(
     parent.mkdir(mode=0o700)
     data_dir = parent / "data"
     _run(data_dir, "SELECT 1;")
-    cluster = cluster_dir_for(data_dir)
+    cluster = (data_dir / "postgres").resolve()
     assert cluster not in remove_orphaned_clusters(under=tmp_path), (
         "a cluster its data directory still links to is kept"
     )
     shutil.rmtree(data_dir)
     assert cluster in remove_orphaned_clusters(under=tmp_path)
     assert not cluster.exists()
+
+
+def test_a_data_directory_made_again_at_the_same_path_starts_a_fresh_database(private_data_dir: Path) -> None:
+    _run(private_data_dir, "CREATE TABLE kept (n int);")
+    shutil.rmtree(private_data_dir)
+    private_data_dir.mkdir()
+    assert " t\n(1 row)" in _run(private_data_dir, "SELECT to_regclass('kept') IS NULL;")
