@@ -120,6 +120,8 @@ def _seeds_demo(args: argparse.Namespace, settings: Settings) -> bool:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from boxoffice.api.http_protocol import CoalescingHttpToolsProtocol
+
     settings = get_settings()
     seeds_demo = _seeds_demo(args, settings)
     # This process holds the embedded server for the whole run, so it outlives every worker's handle.
@@ -145,6 +147,8 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             "boxoffice.app:create_app",
             factory=True,
+            # httptools, with a response's header and body writes sent as one (api/http_protocol.py).
+            http=CoalescingHttpToolsProtocol,
             workers=args.workers,
             host=args.host,
             port=args.port,
