@@ -6,6 +6,7 @@ The helpers behind these fixtures live in tests/support/.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.app import create_app
 from boxoffice.auth.tokens import TokenCodec
 from boxoffice.config import Settings
-from boxoffice.db.embedded import EmbeddedPostgres
+from boxoffice.db.embedded import EmbeddedPostgres, remove_orphaned_clusters
 from boxoffice.db.migrate import migrate
 from boxoffice.db.models import User
 from boxoffice.db.session import Database
@@ -27,6 +28,12 @@ from tests.support.factories import TEST_BCRYPT_ROUNDS, EventFactory, UserFactor
 from tests.support.graphql import Reply, post
 
 TEST_DATABASE = "boxoffice_test"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Run as root, a data directory under a private (0700) temporary directory keeps its cluster under
+    /var/lib/boxoffice (db/embedded.py): remove those whose temporary directory is gone."""
+    remove_orphaned_clusters(under=Path(tempfile.gettempdir()))
 
 
 @pytest.fixture(scope="session")
