@@ -2,8 +2,8 @@
 
 A NUL character (U+0000) is not allowed in PostgreSQL text, and an unpaired surrogate (U+D800..U+DFFF, which
 JSON's `\\ud800` escapes can produce) is not encodable as UTF-8: either would fail deep inside a write as an
-INTERNAL_SERVER_ERROR. No field of the API has a use for them, so every string in the request, in literals and in
-variables alike, is checked once, up front, and the request is refused as a whole: nothing is written.
+INTERNAL_SERVER_ERROR. No field of the API has a use for them, so every string in the request, in literals (a cached
+validation rule) and in variables, is checked up front, and the request is refused as a whole: nothing is written.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, StringValueNode, Visitor, visit
+from graphql import GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions import SchemaExtension
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -35,26 +35,21 @@ def _bad_variables(value: Any, path: str) -> Iterator[str]:
             yield from _bad_variables(item, f"{path}[{index}]")
 
 
-class _Literals(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.bad: list[StringValueNode] = []
+class UnstorableLiterals(ValidationRule):
+    """Literals in the document: a validation rule, so its verdict is cached with the document's (api/validation.py)."""
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
         if unstorable(node.value):
-            self.bad.append(node)
+            self.report_error(GraphQLError(MESSAGE, nodes=[node]))
 
 
 class RefuseUnstorableText(SchemaExtension):
-    """Put after ValidationCache: it adds to the validation errors, so the operation never executes."""
+    """Variables, which change per request. Put after ValidationCache: it adds to the validation errors, so the
+    operation never executes."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         errors: list[GraphQLError] = []
-        if context.graphql_document is not None:
-            literals = _Literals()
-            visit(context.graphql_document, literals)
-            errors.extend(GraphQLError(MESSAGE, nodes=[node]) for node in literals.bad)
         if isinstance(context.variables, dict):
             for name, value in context.variables.items():
                 errors.extend(GraphQLError(f"{MESSAGE}: {path}") for path in _bad_variables(value, f"${name}"))

@@ -26,6 +26,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from boxoffice.api.input_guard import UnstorableLiterals
 from boxoffice.config import Settings
 
 # Distinct documents remembered by each cache (LRU): a client sending ever new documents only evicts entries.
@@ -33,10 +34,11 @@ CACHED_DOCUMENTS = 1024
 
 
 def limit_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
-    """The depth and alias limits as validation-rule classes, built once."""
+    """The depth and alias limits and the refusal of unstorable literals as validation-rule classes, built once."""
     return (
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        UnstorableLiterals,
     )
 
 
