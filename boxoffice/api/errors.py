@@ -11,18 +11,24 @@ import logging
 import re
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from contextlib import aclosing
+from inspect import isawaitable
 from typing import Any
 
+from graphql import DocumentNode, GraphQLError, get_operation_ast
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql import execute as graphql_execute
 from strawberry import Schema
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
+from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext as StrawberryContext
 from strawberry.types import ExecutionResult, StreamExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from boxoffice.api.input_guard import storable_variables
+from boxoffice.api.prepared import PreparedDocuments
 from boxoffice.errors import DomainError
 
 logger = logging.getLogger("boxoffice.api")
@@ -134,6 +140,10 @@ def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
     )
 
 
+def _coerce(failure: Exception) -> GraphQLError:
+    return failure if isinstance(failure, GraphQLError) else GraphQLError(str(failure), original_error=failure)
+
+
 def _request_id(context: object) -> str:
     return str(getattr(context, "request_id", "unknown"))
 
@@ -157,6 +167,11 @@ class ErrorCodes(SchemaExtension):
 
 
 class BoxofficeSchema(Schema):
+    def __init__(self, *args: Any, prepared: PreparedDocuments | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Documents that validated once: executed without the extension pipeline (api/prepared.py).
+        self.prepared = prepared
+
     async def execute(
         self,
         query: str | None,
@@ -170,6 +185,17 @@ class BoxofficeSchema(Schema):
         # Only HTTP executes (WebSocket operations go through `stream`). Over HTTP a subscription would run as
         # a query whose root resolver returns a stream: refuse it up front, as the caller's mistake.
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        document = self.prepared.get(query) if self.prepared is not None and query else None
+        if document is not None:
+            operation = get_operation_ast(document, operation_name)
+            if (
+                operation is not None
+                and OperationType(operation.operation.value) in allowed
+                and storable_variables(variable_values)
+            ):
+                return await self._execute_prepared(
+                    document, variable_values, context_value, root_value, operation_name, operation_extensions
+                )
         try:
             result = await super().execute(
                 query,
@@ -190,6 +216,41 @@ class BoxofficeSchema(Schema):
         if result.errors:
             result.errors = [shape_error(error, _request_id(context_value)) for error in result.errors]
         return result
+
+    async def _execute_prepared(
+        self,
+        document: DocumentNode,
+        variable_values: dict[str, Any] | None,
+        context_value: Any | None,
+        root_value: Any | None,
+        operation_name: str | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        """What `execute` does for a document that validated before, minus the extension pipeline: the same
+        graphql-core execution, with FreshCaller's and ErrorCodes' per-request work done inline."""
+        forget_user = getattr(context_value, "forget_user", None)
+        if forget_user is not None:
+            forget_user()
+        try:
+            outcome = graphql_execute(
+                self._schema,
+                document,
+                root_value=root_value,
+                context_value=context_value,
+                variable_values=variable_values,
+                operation_name=operation_name,
+                is_awaitable=optimized_is_awaitable,
+                **execution_context_class_kwargs(self.execution_context_class),
+                **self._get_custom_context_kwargs(operation_extensions),
+            )
+            result = await outcome if isawaitable(outcome) else outcome
+            data, errors = result.data, result.errors
+        except Exception as failure:  # as Strawberry's execute: a failure outside any field is the result's error
+            data, errors = None, [_coerce(failure)]
+        if errors:
+            self._process_errors(errors)
+            errors = [shape_error(error, _request_id(context_value)) for error in errors]
+        return ExecutionResult(data=data, errors=errors, extensions={})
 
     async def stream(
         self,
