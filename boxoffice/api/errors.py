@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing
 from inspect import isawaitable
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from graphql import DocumentNode, GraphQLError, get_operation_ast
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -29,7 +29,9 @@ from strawberry.types.graphql import OperationType
 
 from boxoffice.api.input_guard import storable_variables
 from boxoffice.api.prepared import PreparedDocuments
+from boxoffice.api.public_answers import answer_key
 from boxoffice.errors import DomainError
+from boxoffice.live.read_cache import PublicReadCache
 
 logger = logging.getLogger("boxoffice.api")
 
@@ -186,13 +188,14 @@ class BoxofficeSchema(Schema):
         # a query whose root resolver returns a stream: refuse it up front, as the caller's mistake.
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
         document = self.prepared.get(query) if self.prepared is not None and query else None
-        if document is not None:
+        if query and document is not None:
             operation = get_operation_ast(document, operation_name)
-            if (
-                operation is not None
-                and OperationType(operation.operation.value) in allowed
-                and storable_variables(variable_values)
-            ):
+            kind = OperationType(operation.operation.value) if operation is not None else None
+            if kind in allowed and storable_variables(variable_values):
+                if kind is OperationType.QUERY:
+                    return await self._execute_public(
+                        query, document, variable_values, context_value, operation_name, operation_extensions
+                    )
                 return await self._execute_prepared(
                     document, variable_values, context_value, root_value, operation_name, operation_extensions
                 )
@@ -217,6 +220,36 @@ class BoxofficeSchema(Schema):
             result.errors = [shape_error(error, _request_id(context_value)) for error in result.errors]
         return result
 
+    async def _execute_public(
+        self,
+        query: str,
+        document: DocumentNode,
+        variable_values: dict[str, Any] | None,
+        context_value: Any | None,
+        operation_name: str | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        """A prepared query: a signed-out caller's answer is looked up in the public read cache first, and kept
+        there when it proved public (api/public_answers.py)."""
+        public_answers = getattr(context_value, "public_answers", None)
+        cache: PublicReadCache | None = public_answers() if public_answers is not None else None
+        key = answer_key(query, operation_name, variable_values) if cache is not None else None
+        if cache is None or key is None:
+            return await self._execute_prepared(
+                document, variable_values, context_value, None, operation_name, operation_extensions
+            )
+        kept = cache.answer(key)
+        if kept is not None:
+            return ExecutionResult(data=kept, errors=None, extensions={})
+        started = cache.changes
+        result = await self._execute_prepared(
+            document, variable_values, context_value, None, operation_name, operation_extensions
+        )
+        private = getattr(context_value, "read_beyond_public_cache", True)
+        if not result.errors and result.data is not None and not private:
+            cache.keep_answer(key, started, result.data)
+        return result
+
     async def _execute_prepared(
         self,
         document: DocumentNode,
@@ -239,7 +272,7 @@ class BoxofficeSchema(Schema):
                 context_value=context_value,
                 variable_values=variable_values,
                 operation_name=operation_name,
-                is_awaitable=optimized_is_awaitable,
+                is_awaitable=cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable),
                 **execution_context_class_kwargs(self.execution_context_class),
                 **self._get_custom_context_kwargs(operation_extensions),
             )

@@ -57,7 +57,7 @@ async def _check_out(session: AsyncSession, keep: bool) -> asyncpg.Connection:
         # the raw connection is not nested inside it (a savepoint) and sees a fresh snapshot.
         await session.commit()
     connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver: asyncpg.Connection | None = (await connection.get_raw_connection()).driver_connection
     if driver is None:
         raise RuntimeError("the session's connection has no asyncpg connection")
     if keep:
