@@ -47,6 +47,8 @@ def _prime_booking(context: Context, view: BookingView) -> None:
     loaders = context.loaders
     booking = view.booking
     loaders.bookings.prime(booking.id, booking, force=True)
+    # Read afresh if asked for: the push is news because the booking changed, and so did its history.
+    loaders.booking_history.clear(booking.id)
     if view.position is not None:
         loaders.waitlist_position.prime(booking.id, view.position, force=True)
     if booking.status in _ACTIVE:
