@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from boxoffice.booking import service
-from boxoffice.booking.queries import bookings_of_user
 from boxoffice.booking.idempotency import MAX_KEY_LENGTH
+from boxoffice.booking.queries import bookings_of_user
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingIdArgument, BookingType, Info

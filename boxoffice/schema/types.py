@@ -300,9 +300,7 @@ class BookingChangeType:
 
     @classmethod
     def from_model(cls, change: models.BookingChange) -> BookingChangeType:
-        return cls(
-            at=change.at, status=change.status, reason=change.reason, waitlist_position=change.waitlist_position
-        )
+        return cls(at=change.at, status=change.status, reason=change.reason, waitlist_position=change.waitlist_position)
 
 
 @strawberry.type(description="Where a page of a Relay-style list ends, and whether more follows")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
 
 from boxoffice.db.models import Role
 from tests.support.factories import PASSWORD
@@ -24,7 +27,9 @@ async def test_an_offered_booking_shows_its_deadline_and_holds_its_seats(
     assert [(b["id"], b["status"], b["waitlistPosition"], b["confirmedAt"]) for b in mine] == [
         (str(offer.offered.id), "OFFERED", None, None)
     ]
-    assert datetime.fromisoformat(mine[0]["offerExpiresAt"]) > datetime.now(UTC)
+    # The event's 60 offer minutes, from the moment the seat was given up.
+    left = datetime.fromisoformat(mine[0]["offerExpiresAt"]) - datetime.now(UTC)
+    assert timedelta(minutes=59) < left <= timedelta(minutes=60)
     event = (await gql(EVENT, {"id": str(offer.event.id)})).ok()["event"]
     assert event == {
         "capacity": 1,
@@ -107,6 +112,35 @@ async def test_a_passed_deadline_is_a_conflict_and_the_offer_expires(db, make_us
     assert [b["status"] for b in (await gql(BOOKING, token=token_for(late))).ok()["myBookings"]] == ["EXPIRED"]
     mine = (await gql(BOOKING, token=token_for(next_in_line))).ok()["myBookings"]
     assert [(b["id"], b["status"]) for b in mine] == [(behind["id"], "OFFERED")]
+
+
+async def test_an_offer_whose_minutes_ran_out_is_never_accepted_even_before_any_sweep(
+    db, make_user, make_event, token_for, gql, offer_minute
+) -> None:
+    # This app runs no sweeper (no lifespan under the in-process transport): only the lock's own check expires it.
+    offer_minute(0.5)
+    waiting = await make_user(password=PASSWORD)
+    event = await offer_event(make_event, db, minutes=1)
+    offer = await open_offer(db, event, await make_user(), waiting)
+    await _until_the_database_clock_passes_the_deadline(db, offer.offered.id)
+
+    reply = await gql(ACCEPT, {"id": str(offer.offered.id)}, token=token_for(waiting))
+
+    assert reply.codes == ["CONFLICT"], reply.body
+    mine = (await gql(BOOKING, token=token_for(waiting))).ok()["myBookings"]
+    assert [(b["status"], b["offerExpiresAt"]) for b in mine] == [("EXPIRED", None)]
+    assert (await gql(EVENT, {"id": str(event.id)})).ok()["event"]["offeredSeats"] == 0
+
+
+async def _until_the_database_clock_passes_the_deadline(db, booking_id: int) -> None:
+    """Deadlines are on the database's clock: ask it, rather than sleeping for a guessed time."""
+    query = text("SELECT clock_timestamp() > offer_expires_at FROM bookings WHERE id = :b")
+    for _ in range(200):
+        async with db.engine.connect() as connection:
+            if (await connection.execute(query, {"b": booking_id})).scalar_one():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the offer's deadline did not pass within 10 s")
 
 
 async def test_declining_an_offer_hands_the_seats_to_the_next_in_line(

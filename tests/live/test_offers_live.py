@@ -3,6 +3,7 @@ the public read cache show the seats offers hold."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from boxoffice.db.session import Database
 from tests.live.conftest import Server, Subscribe, wait_until
 from tests.live.test_read_cache import announced, listening
 from tests.support.factories import EventFactory, UserFactory
-from tests.support.offers import offer_event, pass_deadline, set_policy
+from tests.support.offers import offer_event, set_policy
 
 BOOK = "mutation ($id: ID!) { bookEvent(eventId: $id) { id status waitlistPosition } }"
 CANCEL = "mutation ($id: ID!) { cancelBooking(id: $id) { id status } }"
@@ -61,9 +62,16 @@ async def test_the_offer_is_pushed_with_its_deadline_then_its_confirmation(
 
 
 async def test_an_offer_left_alone_is_pushed_expired_and_the_next_in_line_is_offered(
-    server: Server, db: Database, make_user: UserFactory, make_event: EventFactory, subscribe: Subscribe
+    server: Server,
+    db: Database,
+    make_user: UserFactory,
+    make_event: EventFactory,
+    subscribe: Subscribe,
+    offer_minute: Callable[[float], None],
 ) -> None:
-    event = await offer_event(make_event, db)
+    # A one-minute offer that lasts a second or two: the server's own sweeper, not a request, has to expire it.
+    offer_minute(1.5)
+    event = await offer_event(make_event, db, minutes=1)
     holder, me, next_in_line = await make_user(), await make_user(), await make_user()
     held, mine, behind = await _line(server, event.id, holder, me, next_in_line)
     my_feed = await subscribe(server.ws_url, MY_OFFERS, token=server.token(me))
@@ -71,9 +79,8 @@ async def test_an_offer_left_alone_is_pushed_expired_and_the_next_in_line_is_off
     await wait_until(lambda: server.hub.stats()["booking_subscribers_ready"] == 2, what="the subscriptions")
     await server.graphql(CANCEL, {"id": held["id"]}, server.token(holder))
     await my_feed.until(lambda d: d["myBookingUpdates"]["status"] == "OFFERED")
-
-    # Its minutes are over; nobody touches the event: the server's own sweeper expires it.
-    await pass_deadline(db, int(mine["id"]))
+    # Longer offers from now on (the one open keeps its deadline), so the next one is still open when looked at.
+    await set_policy(db, event.id, WaitlistPolicy.OFFER, minutes=60)
 
     expired = (await my_feed.until(lambda d: d["myBookingUpdates"]["status"] == "EXPIRED"))["myBookingUpdates"]
     assert (expired["id"], expired["offerExpiresAt"]) == (mine["id"], None)
