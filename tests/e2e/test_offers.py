@@ -1,0 +1,272 @@
+"""Offers in the box office: a freed seat offered with a live countdown, accepted, declined or left to run out;
+the organizer's policy form; histories in words; and booking clicks that are safe to retry."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, Request, Route, expect
+
+from tests.support.graphql import GraphQL
+
+from .browser import (
+    new_page,
+    organizer_of,
+    published_event,
+    screenshot,
+    sign_in_as,
+    sign_in_with_demo_button,
+    unique,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+# Offer lengths in minutes; a minute lasts OFFER_MINUTE_SECONDS (conftest) on the test server.
+LONG_OFFER = 600  # 20 minutes there: never runs out during a test
+SHORT_OFFER = 4  # 8 seconds there: runs out while the test watches
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+async def sold_out_offer_event(api: GraphQL, title: str, offer_minutes: int) -> tuple[str, GraphQL, str]:
+    """A one-seat event under the OFFER policy whose seat a holder has: the event id, the holder, their booking."""
+    event_id = await published_event(await organizer_of(api), unique(title), 1, offer_minutes=offer_minutes)
+    holder = await api.register("seat-holder")
+    booking = await holder.book(event_id, 1)
+    assert booking["status"] == "CONFIRMED"
+    return event_id, holder, booking["id"]
+
+
+async def my_bookings_here(person: GraphQL, event_id: str) -> list[dict[str, object]]:
+    mine = await person("{ myBookings { id status event { id } } }")
+    return [{"id": b["id"], "status": b["status"]} for b in mine["myBookings"] if b["event"]["id"] == event_id]
+
+
+async def test_a_freed_seat_is_offered_with_a_live_countdown_and_accept_confirms_it(
+    browser: Browser, base_url: str, api: GraphQL
+) -> None:
+    event_id, holder, held = await sold_out_offer_event(api, "Offer Hall", LONG_OFFER)
+    person = await api.register("offered")
+    page = await new_page(browser, base_url)
+    await sign_in_as(page, person)
+    await page.goto(f"/#/events/{event_id}")
+    # Before joining, the page says what the line means here.
+    await expect(page.locator("#booking-explain")).to_contain_text(
+        "If seats free up you will get an offer you must accept within 10 hours"
+    )
+    await page.get_by_role("button", name="Join the waiting list").click()
+    await expect(page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
+
+    await holder.cancel_booking(held)
+    panel = page.get_by_test_id("my-booking")
+    await expect(panel).to_contain_text("Offered")
+    countdown = panel.get_by_test_id("offer-countdown")
+    await expect(countdown).to_have_text(re.compile(r"^\d+ min \d\d s$"))
+    await expect(countdown).not_to_have_text(await countdown.inner_text())  # it counts down
+    await expect(page.get_by_test_id("offered-seats")).to_have_text("1 seat offered to people in line")
+    await expect(page.locator("#notices")).to_contain_text("Seats are offered to you")
+    await screenshot(page, "event-offer-desktop")
+
+    await panel.get_by_role("button", name="Accept").click()
+    await expect(panel).to_contain_text("Confirmed")
+    await expect(page.get_by_test_id("offered-seats")).to_have_text("None right now")
+    assert [b["status"] for b in await my_bookings_here(person, event_id)] == ["CONFIRMED"]
+    await page.context.close()
+
+
+async def test_declining_an_offer_hands_it_to_the_next_in_line(browser: Browser, base_url: str, api: GraphQL) -> None:
+    event_id, holder, held = await sold_out_offer_event(api, "Decline Hall", LONG_OFFER)
+    first, second = await api.register("first-in-line"), await api.register("second-in-line")
+    await first.book(event_id, 1)
+    await second.book(event_id, 1)
+    first_page = await new_page(browser, base_url)
+    await sign_in_as(first_page, first)
+    await first_page.goto("/#/bookings")
+    second_page = await new_page(browser, base_url)
+    await sign_in_as(second_page, second)
+    await second_page.goto(f"/#/events/{event_id}")
+    await expect(second_page.get_by_test_id("waitlist-position")).to_have_text("place 2 in line")
+
+    await holder.cancel_booking(held)
+    offer = first_page.get_by_test_id("booking").filter(has=first_page.get_by_test_id("offer-countdown"))
+    await offer.get_by_role("button", name="Decline").click()
+    await offer.get_by_role("button", name="Yes, decline").click()
+    await expect(first_page.locator("#notices")).to_contain_text("You declined the offer")
+
+    # The next in line gets the offer, live.
+    second_panel = second_page.get_by_test_id("my-booking")
+    await expect(second_panel).to_contain_text("Offered")
+    await expect(second_panel.get_by_role("button", name="Accept")).to_be_enabled()
+    assert [b["status"] for b in await my_bookings_here(first, event_id)] == ["CANCELLED"]
+    assert [b["status"] for b in await my_bookings_here(second, event_id)] == ["OFFERED"]
+    for page in (first_page, second_page):
+        await page.context.close()
+
+
+async def test_an_unanswered_offer_turns_expired_without_a_reload(
+    browser: Browser, base_url: str, api: GraphQL
+) -> None:
+    event_id, holder, held = await sold_out_offer_event(api, "Expiry Hall", SHORT_OFFER)
+    person = await api.register("too-slow")
+    await person.book(event_id, 1)
+    event_page = await new_page(browser, base_url)
+    await sign_in_as(event_page, person)
+    bookings_page = await event_page.context.new_page()  # the same person in a second tab
+    await bookings_page.goto("/#/bookings")
+    await event_page.goto(f"/#/events/{event_id}")
+    await expect(event_page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
+    await expect(bookings_page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
+
+    await holder.cancel_booking(held)
+    await expect(event_page.get_by_test_id("offer-countdown")).to_be_visible()
+    await expect(bookings_page.get_by_test_id("offer-countdown")).to_be_visible()
+
+    # Nobody answers: the server expires the offer and both tabs follow.
+    await expect(event_page.get_by_test_id("offer-expired")).to_contain_text("Your offer expired")
+    await expect(event_page.get_by_role("button", name="Join the waiting list")).to_be_visible()
+    expired = bookings_page.get_by_test_id("booking").filter(has=bookings_page.get_by_test_id("offer-expired"))
+    await expect(expired).to_contain_text("Expired")
+    await expect(bookings_page.get_by_role("button", name="Accept")).to_have_count(0)
+    assert [b["status"] for b in await my_bookings_here(person, event_id)] == ["EXPIRED"]
+    await event_page.context.close()
+
+
+async def test_the_organizer_form_sets_the_waitlist_policy_and_offer_minutes(
+    browser: Browser, base_url: str, api: GraphQL
+) -> None:
+    title = unique("Policy Hall")
+    page = await new_page(browser, base_url)
+    await sign_in_with_demo_button(page, "organizer@example.com")
+    await page.get_by_role("link", name="Organizer").click()
+    create = page.locator("section", has=page.get_by_role("heading", name="Create an event"))
+    await create.get_by_label("Title").fill(title)
+    await create.get_by_label("Venue").fill("Pier 9")
+    await create.get_by_label("Starts at").fill("2031-06-01T19:30")
+    await create.get_by_label("Capacity (seats)").fill("40")
+    minutes = create.get_by_label("Time to accept an offer (minutes)")
+    await expect(minutes).to_be_hidden()  # only offers have a time to accept
+    await create.get_by_label("When seats free up").select_option("OFFER")
+    await minutes.fill("90")
+    await create.get_by_role("button", name="Create draft").click()
+
+    draft = page.locator("li.managed-event", has_text=title)
+    await expect(draft.get_by_test_id("waitlist-policy")).to_have_text(
+        "Freed seats are offered to the next in line, with 90 minutes to accept"
+    )
+    event_id = await draft.get_attribute("data-event-id")
+    organizer = await organizer_of(api)
+    policy = "query($id: ID!) { event(id: $id) { waitlistPolicy offerMinutes } }"
+    assert (await organizer(policy, {"id": event_id}))["event"] == {"waitlistPolicy": "OFFER", "offerMinutes": 90}
+
+    # Back to confirming at once; the offer length stays for next time.
+    await draft.get_by_role("button", name="Edit").click()
+    await expect(draft.get_by_label("When seats free up")).to_have_value("OFFER")
+    await expect(draft.get_by_label("Time to accept an offer (minutes)")).to_have_value("90")
+    await draft.get_by_label("When seats free up").select_option("AUTO_CONFIRM")
+    await draft.get_by_role("button", name="Save changes").click()
+    await expect(draft.get_by_test_id("waitlist-policy")).to_have_text("Freed seats go to the next in line at once")
+    assert (await organizer(policy, {"id": event_id}))["event"] == {
+        "waitlistPolicy": "AUTO_CONFIRM",
+        "offerMinutes": 90,
+    }
+    await page.context.close()
+
+
+async def test_a_bookings_history_reads_in_words_for_its_booker_and_the_organizer(
+    browser: Browser, base_url: str, api: GraphQL
+) -> None:
+    event_id, holder, held = await sold_out_offer_event(api, "History Hall", LONG_OFFER)
+    person = await api.register("changed-mind")
+    booking = await person.book(event_id, 1)
+    await holder.cancel_booking(held)  # the seat is offered to the person...
+    await person.cancel_booking(booking["id"])  # ...who declines it
+    words = ["Joined the waiting list at place 1", "Offered seats (was place 1 in line)", "Offer declined"]
+
+    page = await new_page(browser, base_url)
+    await sign_in_as(page, person)
+    await page.goto("/#/bookings")
+    mine = page.get_by_test_id("booking").filter(has_text="History Hall")
+    await mine.locator("summary", has_text="History").click()
+    for said in words:
+        await expect(mine.get_by_test_id("booking-history")).to_contain_text(said)
+
+    organizer_page = await new_page(browser, base_url)
+    await sign_in_with_demo_button(organizer_page, "organizer@example.com")
+    await organizer_page.get_by_role("link", name="Organizer").click()
+    item = organizer_page.locator("li.managed-event", has=organizer_page.locator(f'[href="#/events/{event_id}"]'))
+    await item.get_by_role("button", name="Show bookings").click()
+    await item.get_by_label("Show").select_option("CANCELLED")
+    row = item.locator("tbody tr", has_text=person.email or "")
+    await row.locator("summary", has_text="History").click()
+    for said in [*words, "Cancelled"]:
+        await expect(row.get_by_test_id("booking-history")).to_contain_text(said)
+    await page.context.close()
+    await organizer_page.context.close()
+
+
+def follow_booking_requests(page: Page) -> list[dict[str, object]]:
+    """The variables of every bookEvent / cancelBooking the page sends, in order."""
+    sent: list[dict[str, object]] = []
+
+    def seen(request: Request) -> None:
+        body = request.post_data_json if request.method == "POST" and request.url.endswith("/graphql") else None
+        if body and re.search(r"\b(bookEvent|cancelBooking)\(", body["query"]):
+            sent.append(body["variables"])
+
+    page.on("request", seen)
+    return sent
+
+
+async def test_a_booking_retried_after_its_answer_was_lost_books_once(
+    browser: Browser, base_url: str, api: GraphQL
+) -> None:
+    event_id = await published_event(await organizer_of(api), unique("Flaky Wifi Hall"), 5)
+    person = await api.register("flaky-wifi")
+    page = await new_page(browser, base_url)
+    await sign_in_as(page, person)
+    await page.goto(f"/#/events/{event_id}")
+    sent = follow_booking_requests(page)
+    lost_answers: list[Any] = []
+
+    async def lose_the_first_answer(route: Route) -> None:
+        body = route.request.post_data_json
+        if "bookEvent" not in body["query"] or lost_answers:
+            await route.continue_()
+            return
+        answer = await route.fetch()  # the server books...
+        lost_answers.append(await answer.json())
+        await route.abort("connectionreset")  # ...but the answer never reaches the browser
+
+    await page.route("**/graphql", lose_the_first_answer)
+    await page.get_by_role("button", name="Book").click()
+    await expect(page.get_by_test_id("my-booking")).to_contain_text("Confirmed")
+
+    assert len(sent) == 2, "the client retries once after the lost answer"
+    assert sent[0]["idempotencyKey"] == sent[1]["idempotencyKey"]
+    first_answer = lost_answers[0]["data"]["bookEvent"]
+    assert await my_bookings_here(person, event_id) == [{"id": first_answer["id"], "status": "CONFIRMED"}]
+    await page.context.close()
+
+
+async def test_every_booking_click_sends_a_fresh_idempotency_key(browser: Browser, base_url: str, api: GraphQL) -> None:
+    event_id = await published_event(await organizer_of(api), unique("Many Clicks Hall"), 5)
+    person = await api.register("clicker")
+    page = await new_page(browser, base_url)
+    await sign_in_as(page, person)
+    await page.goto(f"/#/events/{event_id}")
+    sent = follow_booking_requests(page)
+    panel = page.get_by_test_id("my-booking")
+
+    await page.get_by_role("button", name="Book").click()
+    await expect(panel).to_contain_text("Confirmed")
+    await panel.get_by_role("button", name="Cancel booking").click()
+    await panel.get_by_role("button", name="Yes, cancel my booking").click()
+    await page.get_by_role("button", name="Book").click()
+    await expect(panel).to_contain_text("Confirmed")
+
+    keys = [variables["idempotencyKey"] for variables in sent]
+    assert len(keys) == 3
+    assert all(UUID.match(str(key)) for key in keys), keys
+    assert len(set(keys)) == 3, "each click has its own key"
+    await page.context.close()
