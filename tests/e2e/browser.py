@@ -72,6 +72,14 @@ async def organizer_of(api: GraphQL) -> GraphQL:
     return await api.login("organizer@example.com", demo_password("organizer@example.com"))
 
 
+async def page_of(browser: Browser, base_url: str, person: GraphQL, path: str) -> Page:
+    """A new browser page signed in as `person` (a client the test holds), showing `path` (e.g. "/#/bookings")."""
+    page = await new_page(browser, base_url)
+    await sign_in_as(page, person)
+    await page.goto(path)
+    return page
+
+
 async def published_event(organizer: GraphQL, title: str, capacity: int, offer_minutes: int | None = None) -> str:
     """A published event of `organizer`'s, starting in 2031; its id. With `offer_minutes`, under the OFFER
     waitlist policy: freed seats are offered to the head of the line for that long."""

@@ -14,9 +14,9 @@ from tests.support.graphql import GraphQL
 from .browser import (
     new_page,
     organizer_of,
+    page_of,
     published_event,
     screenshot,
-    sign_in_as,
     sign_in_with_demo_button,
     unique,
 )
@@ -48,9 +48,7 @@ async def test_a_freed_seat_is_offered_with_a_live_countdown_and_accept_confirms
 ) -> None:
     event_id, holder, held = await sold_out_offer_event(api, "Offer Hall", LONG_OFFER)
     person = await api.register("offered")
-    page = await new_page(browser, base_url)
-    await sign_in_as(page, person)
-    await page.goto(f"/#/events/{event_id}")
+    page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     # Before joining, the page says what the line means here.
     await expect(page.locator("#booking-explain")).to_contain_text(
         "If seats free up you will get an offer you must accept within 10 hours"
@@ -80,12 +78,8 @@ async def test_declining_an_offer_hands_it_to_the_next_in_line(browser: Browser,
     first, second = await api.register("first-in-line"), await api.register("second-in-line")
     await first.book(event_id, 1)
     await second.book(event_id, 1)
-    first_page = await new_page(browser, base_url)
-    await sign_in_as(first_page, first)
-    await first_page.goto("/#/bookings")
-    second_page = await new_page(browser, base_url)
-    await sign_in_as(second_page, second)
-    await second_page.goto(f"/#/events/{event_id}")
+    first_page = await page_of(browser, base_url, first, "/#/bookings")
+    second_page = await page_of(browser, base_url, second, f"/#/events/{event_id}")
     await expect(second_page.get_by_test_id("waitlist-position")).to_have_text("place 2 in line")
 
     await holder.cancel_booking(held)
@@ -110,11 +104,9 @@ async def test_an_unanswered_offer_turns_expired_without_a_reload(
     event_id, holder, held = await sold_out_offer_event(api, "Expiry Hall", SHORT_OFFER)
     person = await api.register("too-slow")
     await person.book(event_id, 1)
-    event_page = await new_page(browser, base_url)
-    await sign_in_as(event_page, person)
+    event_page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     bookings_page = await event_page.context.new_page()  # the same person in a second tab
     await bookings_page.goto("/#/bookings")
-    await event_page.goto(f"/#/events/{event_id}")
     await expect(event_page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
     await expect(bookings_page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
 
@@ -183,9 +175,7 @@ async def test_a_bookings_history_reads_in_words_for_its_booker_and_the_organize
     await person.cancel_booking(booking["id"])  # ...who declines it
     words = ["Joined the waiting list at place 1", "Offered seats (was place 1 in line)", "Offer declined"]
 
-    page = await new_page(browser, base_url)
-    await sign_in_as(page, person)
-    await page.goto("/#/bookings")
+    page = await page_of(browser, base_url, person, "/#/bookings")
     mine = page.get_by_test_id("booking").filter(has_text="History Hall")
     await mine.locator("summary", has_text="History").click()
     for said in words:
@@ -223,9 +213,7 @@ async def test_a_booking_retried_after_its_answer_was_lost_books_once(
 ) -> None:
     event_id = await published_event(await organizer_of(api), unique("Flaky Wifi Hall"), 5)
     person = await api.register("flaky-wifi")
-    page = await new_page(browser, base_url)
-    await sign_in_as(page, person)
-    await page.goto(f"/#/events/{event_id}")
+    page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     sent = follow_booking_requests(page)
     lost_answers: list[Any] = []
 
@@ -252,9 +240,7 @@ async def test_a_booking_retried_after_its_answer_was_lost_books_once(
 async def test_every_booking_click_sends_a_fresh_idempotency_key(browser: Browser, base_url: str, api: GraphQL) -> None:
     event_id = await published_event(await organizer_of(api), unique("Many Clicks Hall"), 5)
     person = await api.register("clicker")
-    page = await new_page(browser, base_url)
-    await sign_in_as(page, person)
-    await page.goto(f"/#/events/{event_id}")
+    page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     sent = follow_booking_requests(page)
     panel = page.get_by_test_id("my-booking")
 
