@@ -26,6 +26,8 @@ from boxoffice.api.playground import BoxofficeGraphQLRouter
 from boxoffice.auth.passwords import limit_concurrent_hashing
 from boxoffice.auth.throttle import AuthThrottle
 from boxoffice.auth.tokens import TokenCodec
+from boxoffice.booking.ledger import set_offer_minute
+from boxoffice.booking.sweeper import OfferSweeper
 from boxoffice.config import Settings, get_settings
 from boxoffice.db.migrate import migrate
 from boxoffice.db.session import Database
@@ -65,24 +67,31 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is not None:
+            sweeper = OfferSweeper(database, settings.offer_sweep_seconds)
             try:
                 _start_read_cache(app)
+                sweeper.start()
                 yield
             finally:
+                await sweeper.close()
                 await app.state.live_hub.close()
                 await app.state.read_cache.close()
                 await app.state.health.close()
             return
         owned = Database(settings)
+        sweeper = OfferSweeper(owned, settings.offer_sweep_seconds)
         try:
             await migrate(owned.engine)
             app.state.database = owned
             if settings.gc_freeze:
                 _freeze_startup_objects()
             _start_read_cache(app)
+            # Every process sweeps: due offers expire within a sweep interval whichever workers are running.
+            sweeper.start()
             yield
         finally:
-            # The hub and the read cache listen on the database: they stop first.
+            # The sweeper, the hub and the read cache use the database: they stop first.
+            await sweeper.close()
             await app.state.live_hub.close()
             await app.state.read_cache.close()
             await app.state.health.close()
@@ -106,6 +115,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_wait=settings.overload_max_wait_seconds,
     )
     app.state.tokens = TokenCodec.from_settings(settings)
+    # How long an offer's minute lasts in this process (shortened by tests and demos).
+    set_offer_minute(settings.offer_minute_seconds)
     app.state.auth_throttle = AuthThrottle.from_settings(settings)
     limit_concurrent_hashing(settings.hash_concurrency)
     # Subscriptions' fan-out; it starts listening on the first subscription (boxoffice/live).

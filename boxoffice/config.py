@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # Public event reads and pages served from memory, invalidated by LISTEN/NOTIFY (boxoffice/live/read_cache.py).
     read_cache: bool = True
 
+    # Offers (the OFFER waitlist policy): how long an "offer minute" lasts, in seconds (tests and demos shorten
+    # it so that offerMinutes=2 means a couple of seconds), and how often each process sweeps for due offers.
+    offer_minute_seconds: float = Field(default=60.0, gt=0)
+    offer_sweep_seconds: float = Field(default=1.0, gt=0)
+
     # GraphiQL at GET /graphql and schema introspection; unset: on, except in production.
     graphiql: bool | None = None
     introspection: bool | None = None

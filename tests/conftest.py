@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.app import create_app
 from boxoffice.auth.tokens import TokenCodec
+from boxoffice.booking.ledger import OFFER_MINUTE, set_offer_minute
 from boxoffice.config import Settings
 from boxoffice.db.embedded import EmbeddedPostgres, remove_orphaned_clusters
 from boxoffice.db.migrate import migrate
@@ -81,6 +82,15 @@ async def clean_tables(request: pytest.FixtureRequest) -> None:
     database: Database = request.getfixturevalue("db")
     async with database.engine.begin() as connection:
         await connection.execute(text("TRUNCATE bookings, events, users, auth_throttle RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def offer_minute() -> Iterator[Callable[[float], None]]:
+    """`offer_minute(seconds)`: how long an offer's minute lasts in this test (BOXOFFICE_OFFER_MINUTE_SECONDS), so
+    that a deadline passes in a moment; restored afterwards."""
+    before = OFFER_MINUTE.seconds
+    yield set_offer_minute
+    set_offer_minute(before)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The booking engine: book and cancel, for a caller.
+"""The booking engine: book, cancel (or decline an offer) and accept an offer, for a caller.
 
 Every decision about a seat is taken while this transaction holds the event's row lock
 (``SELECT ... FOR UPDATE``), and the lock is held for as few round trips as possible, because on a hot
@@ -20,9 +20,9 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.actor import Actor
-from boxoffice.booking import ledger
-from boxoffice.booking.ledger import LockedEvent
-from boxoffice.db.driver import driver_connection, driver_transaction
+from boxoffice.booking import idempotency, ledger
+from boxoffice.booking.ledger import IdempotencyRecord, LockedEvent
+from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import (
     ACTIVE_BOOKING_STATUSES,
     MAX_SEATS_PER_BOOKING,
@@ -32,7 +32,7 @@ from boxoffice.db.models import (
     EventStatus,
     sql_in,
 )
-from boxoffice.errors import BadUserInput, Conflict, NotFound, Unauthenticated
+from boxoffice.errors import BadUserInput, Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 
 
 def validate_quantity(quantity: int) -> None:
@@ -56,61 +56,177 @@ def ensure_open_for_booking(event: LockedEvent, now: datetime | None = None) -> 
         raise Conflict("This event has already started, so it cannot be booked")
 
 
-async def book(session: AsyncSession, actor: Actor, event_id: int, quantity: int = 1) -> Booking:
+async def book(
+    session: AsyncSession, actor: Actor, event_id: int, quantity: int = 1, idempotency_key: str | None = None
+) -> Booking:
     """Book `quantity` seats for the actor: CONFIRMED if they are free and nobody waits, else WAITLISTED.
 
     An event the actor may not see (another organizer's DRAFT) answers NOT_FOUND, not "not published yet".
+    With an `idempotency_key`, a retry answers the booking the first call made (see idempotency.py).
     """
     async with driver_connection(session) as conn:
-        return await book_on(conn, actor, event_id, quantity)
+        return await book_on(conn, actor, event_id, quantity, idempotency_key=idempotency_key)
 
 
-async def book_on(conn: asyncpg.Connection, actor: Actor, event_id: int, quantity: int = 1) -> Booking:
+async def book_on(
+    conn: asyncpg.Connection, actor: Actor, event_id: int, quantity: int = 1, idempotency_key: str | None = None
+) -> Booking:
     """`book` on a connection already in hand (simulation workers keep one for many bookers); its own transaction."""
     user_id = actor.user_id
     if user_id is None:
         raise Unauthenticated("Sign in first: a booking belongs to a user")
     validate_quantity(quantity)
+    key = None if idempotency_key is None else idempotency.for_booking(idempotency_key, event_id, quantity)
+    if key is not None and (first := await idempotency.replay(conn, user_id, key)) is not None:
+        return first
     try:
-        async with conn.transaction():
-            event = await ledger.lock_event(conn, event_id)
-            if not actor.may_see(event):
-                raise NotFound(f"Event {event_id} does not exist")
-            ensure_open_for_booking(event)
-            record = await ledger.record_booking(conn, event, user_id, quantity, decide(event, quantity))
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == "uq_bookings_active_user_event":
-            raise Conflict("You already have an active booking for this event") from error
-        raise
-    except asyncpg.ForeignKeyViolationError as error:
-        if error.constraint_name == "bookings_user_id_fkey":
-            raise NotFound(f"User {user_id} does not exist") from error
+        record = await _book_locked(conn, actor, user_id, event_id, quantity, key)
+    except DomainError:
+        # A retry that raced the first call with its key lost on the lock or an index: answer the first outcome.
+        if key is not None and (first := await idempotency.replay(conn, user_id, key)) is not None:
+            return first
         raise
     # Built after COMMIT: nothing that can wait runs while the lock is held.
     return ledger.booking_from_record(record)
 
 
-async def cancel(session: AsyncSession, actor: Actor, booking_id: int) -> Booking:
-    """Cancel a booking. A confirmed one frees its seats and promotes from the line in the same transaction.
+async def _book_locked(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    user_id: int,
+    event_id: int,
+    quantity: int,
+    key: IdempotencyRecord | None,
+) -> asyncpg.Record:
+    try:
+        async with conn.transaction():
+            event = await ledger.lock_event(conn, event_id)
+            refusal = _booking_refusal(actor, event, event_id)
+            if refusal is None:
+                return await ledger.record_booking(conn, event, user_id, quantity, decide(event, quantity), key)
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name in ("uq_bookings_active_user_event", "idempotency_keys_pkey"):
+            raise Conflict("You already have an active booking for this event") from error
+        raise
+    except asyncpg.ForeignKeyViolationError as error:
+        if error.constraint_name in ("bookings_user_id_fkey", "idempotency_keys_user_id_fkey"):
+            raise NotFound(f"User {user_id} does not exist") from error
+        raise
+    # Refused after the lock settled the event's due offers: that much was kept (COMMIT), the booking is refused.
+    raise refusal
+
+
+def _booking_refusal(actor: Actor, event: LockedEvent, event_id: int) -> DomainError | None:
+    if not actor.may_see(event):
+        return NotFound(f"Event {event_id} does not exist")
+    try:
+        ensure_open_for_booking(event)
+    except Conflict as refused:
+        return refused
+    return None
+
+
+async def cancel(session: AsyncSession, actor: Actor, booking_id: int, idempotency_key: str | None = None) -> Booking:
+    """Cancel a booking: a confirmed one frees its seats, an offered one is declined, and the line moves up (or
+    is offered the seats) in the same transaction. EXPIRED or CANCELLED bookings answer CONFLICT.
 
     Only its user or an admin may: anyone else's booking answers NOT_FOUND, so nothing tells it exists.
+    With an `idempotency_key`, a retry answers the booking as the first call left it.
     """
-    async with driver_transaction(session) as conn:
+    key = None if idempotency_key is None else idempotency.for_cancellation(idempotency_key, booking_id)
+    user_id = actor.user_id
+    if user_id is None:
+        key = None  # keys belong to a user; the system's own cancellations are never retried by a client
+    async with driver_connection(session) as conn:
+        if key is not None and user_id is not None:
+            first = await idempotency.replay(conn, user_id, key)
+            if first is not None:
+                return first
+        try:
+            record = await _cancel_locked(conn, actor, booking_id, key)
+        except DomainError:
+            if key is not None and user_id is not None:
+                first = await idempotency.replay(conn, user_id, key)
+                if first is not None:
+                    return first
+            raise
+    # Built after COMMIT, as in book_on: nothing that can wait runs while the lock is held.
+    return ledger.booking_from_record(record)
+
+
+async def _cancel_locked(
+    conn: asyncpg.Connection, actor: Actor, booking_id: int, key: IdempotencyRecord | None
+) -> asyncpg.Record:
+    refusal: DomainError | None = None
+    async with conn.transaction():
         event_id = await ledger.booking_event_id(conn, booking_id)
         if event_id is None:
             raise NotFound(f"Booking {booking_id} does not exist")
         event = await ledger.lock_event(conn, event_id)
-        # Re-read under the lock: bookings only change under their event's lock.
+        # Re-read under the lock: bookings only change under their event's lock (an offer may just have expired).
         current = await ledger.read_booking(conn, booking_id)
         if not actor.may_cancel(current):
             raise NotFound(f"Booking {booking_id} does not exist")
         if current.status is BookingStatus.CANCELLED:
-            raise Conflict("This booking is already cancelled")
-        # Who ended it, for the booker to be told: themselves, or an admin.
-        reason = CancelReason.BOOKER if actor.is_user(current.user_id) else CancelReason.ADMIN
-        cancelled = await ledger.cancel_booking(conn, event, current, reason)
-    # Built after COMMIT, as in book_on: nothing that can wait runs while the lock is held.
-    return ledger.booking_from_record(cancelled)
+            refusal = Conflict("This booking is already cancelled")
+        elif current.status is BookingStatus.EXPIRED:
+            refusal = Conflict("This offer has expired: its seats went to the next in line, there is nothing to cancel")
+        else:
+            # Who ended it, for the booker to be told: themselves, or an admin.
+            reason = CancelReason.BOOKER if actor.is_user(current.user_id) else CancelReason.ADMIN
+            return await ledger.cancel_booking(
+                conn, event, current, reason, idempotency=key, actor_user_id=actor.user_id
+            )
+    # COMMIT kept what the lock settled (an offer expired just now); the cancellation itself is refused.
+    raise refusal
+
+
+async def accept_offer(session: AsyncSession, actor: Actor, booking_id: int) -> Booking:
+    """Confirm an open offer: its seats were held for the booking until its deadline.
+
+    Only the booking's user may accept it: an admin or the event's organizer is FORBIDDEN, anyone else gets
+    NOT_FOUND. A deadline that has passed (on the database's clock) is never accepted, even before the sweeper
+    ran: the offer is expired in this transaction, its seats handed on, and the answer is CONFLICT.
+    """
+    if not actor.signed_in and not actor.is_system:
+        raise Unauthenticated("Sign in first: an offer is accepted by the person it was made to")
+    async with driver_connection(session) as conn:
+        record = await _accept_locked(conn, actor, booking_id)
+    return ledger.booking_from_record(record)
+
+
+async def _accept_locked(conn: asyncpg.Connection, actor: Actor, booking_id: int) -> asyncpg.Record:
+    refusal: DomainError
+    async with conn.transaction():
+        event_id = await ledger.booking_event_id(conn, booking_id)
+        if event_id is None:
+            raise NotFound(f"Booking {booking_id} does not exist")
+        event = await ledger.lock_event(conn, event_id)
+        current = await ledger.read_booking(conn, booking_id)
+        if not actor.is_user(current.user_id):
+            if actor.is_admin or actor.may_manage(event):
+                raise Forbidden("Only the person the seats were offered to can accept them")
+            raise NotFound(f"Booking {booking_id} does not exist")
+        if current.status is BookingStatus.OFFERED:
+            accepted = await ledger.accept_offer(conn, event, current)
+            if accepted is not None:
+                return accepted
+            # The deadline passed between the lock's read and this statement: expire it now, like any due offer.
+            await ledger.expire_due_offers(conn, event)
+            refusal = Conflict(_EXPIRED_OFFER)
+        else:
+            refusal = Conflict(_NOT_ACCEPTABLE[current.status])
+    # COMMIT kept the expiry (if this call found the deadline passed); the acceptance itself is refused.
+    raise refusal
+
+
+_EXPIRED_OFFER = "This offer has expired: its deadline passed, and its seats went to the next in line"
+_NOT_ACCEPTABLE = {
+    BookingStatus.EXPIRED: _EXPIRED_OFFER,
+    BookingStatus.CONFIRMED: "This booking is already confirmed; there is no offer to accept",
+    BookingStatus.WAITLISTED: "This booking is still waiting in line; it has no offer to accept yet",
+    BookingStatus.CANCELLED: "This booking is cancelled; there is no offer to accept",
+}
 
 
 @dataclass(frozen=True, slots=True)

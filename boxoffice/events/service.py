@@ -21,7 +21,15 @@ from boxoffice.auth.actor import Actor, OwnedEvent
 from boxoffice.booking import ledger
 from boxoffice.booking.ledger import LockedEvent, lock_event
 from boxoffice.db.driver import driver_transaction
-from boxoffice.db.models import Event, EventStatus, Role
+from boxoffice.db.models import (
+    DEFAULT_OFFER_MINUTES,
+    MAX_OFFER_MINUTES,
+    MIN_OFFER_MINUTES,
+    Event,
+    EventStatus,
+    Role,
+    WaitlistPolicy,
+)
 from boxoffice.db.transaction import transaction
 from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound
 
@@ -40,6 +48,8 @@ class EventDraft:
     starts_at: datetime
     capacity: int
     description: str = ""
+    waitlist_policy: WaitlistPolicy = WaitlistPolicy.AUTO_CONFIRM
+    offer_minutes: int = DEFAULT_OFFER_MINUTES
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class EventChanges:
     venue: str | None = None
     starts_at: datetime | None = None
     capacity: int | None = None
+    waitlist_policy: WaitlistPolicy | None = None
+    offer_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,14 @@ def _capacity(value: int) -> int:
     return value
 
 
+def _offer_minutes(value: int) -> int:
+    if not MIN_OFFER_MINUTES <= value <= MAX_OFFER_MINUTES:
+        raise BadUserInput(
+            f"Offer minutes must be between {MIN_OFFER_MINUTES} and {MAX_OFFER_MINUTES:,} (a week); got {value:,}"
+        )
+    return value
+
+
 async def create_event(session: AsyncSession, actor: Actor, draft: EventDraft) -> Event:
     """A new DRAFT owned by the actor, an ORGANIZER or ADMIN."""
     organizer_id = actor.user_id
@@ -105,6 +125,8 @@ async def create_event(session: AsyncSession, actor: Actor, draft: EventDraft) -
         venue=_text("venue", draft.venue, MAX_VENUE),
         starts_at=_starts_at(draft.starts_at),
         capacity=_capacity(draft.capacity),
+        waitlist_policy=draft.waitlist_policy,
+        offer_minutes=_offer_minutes(draft.offer_minutes),
     )
     async with transaction(session):
         session.add(event)
@@ -129,7 +151,8 @@ async def _reload(session: AsyncSession, event_id: int) -> Event:
 
 
 def _validated(changes: EventChanges) -> dict[str, object]:
-    """The columns to set, each value checked; capacity is checked here and applied by the ledger."""
+    """The columns to set, each value checked; capacity and the waitlist policy are checked here and applied by the
+    ledger."""
     fields: dict[str, object] = {}
     if changes.title is not None:
         fields["title"] = _text("title", changes.title, MAX_TITLE)
@@ -141,6 +164,8 @@ def _validated(changes: EventChanges) -> dict[str, object]:
         fields["starts_at"] = _starts_at(changes.starts_at)
     if changes.capacity is not None:
         _capacity(changes.capacity)
+    if changes.offer_minutes is not None:
+        _offer_minutes(changes.offer_minutes)
     return fields
 
 
@@ -157,6 +182,11 @@ async def update_event(session: AsyncSession, actor: Actor, event_id: int, chang
             await conn.execute(
                 f"UPDATE events SET {assignments}, updated_at = now() WHERE id = $1", event_id, *fields.values()
             )
+        policy = event.waitlist_policy if changes.waitlist_policy is None else changes.waitlist_policy
+        offer_minutes = event.offer_minutes if changes.offer_minutes is None else changes.offer_minutes
+        if (policy, offer_minutes) != (event.waitlist_policy, event.offer_minutes):
+            # First, so that seats a capacity raise frees are given under the new policy.
+            event = await ledger.set_waitlist_policy(conn, event, policy, offer_minutes)
         if changes.capacity is not None and changes.capacity != event.capacity:
             await ledger.resize(conn, event, changes.capacity)
     return await _reload(session, event_id)

@@ -53,9 +53,14 @@ _expose(
     {
         BookingStatus.CONFIRMED: "Holds its `quantity` seats of the event.",
         BookingStatus.WAITLISTED: (
-            "Waits in line for seats (see Booking.waitlistPosition); confirmed automatically, first come "
-            "first served, when enough seats free up."
+            "Waits in line for seats (see Booking.waitlistPosition); first come first served, when enough seats "
+            "free up it is confirmed automatically (AUTO_CONFIRM events) or offered them (OFFER events)."
         ),
+        BookingStatus.OFFERED: (
+            "Offered seats by an OFFER event: they are held until Booking.offerExpiresAt; acceptOffer confirms, "
+            "cancelBooking declines."
+        ),
+        BookingStatus.EXPIRED: "An offer not accepted before its deadline; its seats went to the next in line.",
         BookingStatus.CANCELLED: (
             "Cancelled by its user, an ADMIN, or with its event; holds no seat and no place in line."
         ),

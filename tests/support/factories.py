@@ -10,7 +10,7 @@ from sqlalchemy import text
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.passwords import hash_password
 from boxoffice.booking.ledger import new_event
-from boxoffice.db.models import Event, EventStatus, Role, User
+from boxoffice.db.models import Event, EventStatus, Role, User, WaitlistPolicy
 from boxoffice.db.session import Database
 
 # Cheap hashing for every password the tests set or sign in with: each bcrypt round doubles the cost.
@@ -54,14 +54,21 @@ class UserFactory:
 
 
 class EventFactory:
-    """`await make_event(capacity, status, organizer)`: one committed event, a month ahead, no bookings yet."""
+    """`await make_event(capacity, status, organizer, waitlist_policy=..., offer_minutes=...)`: one committed event,
+    a month ahead, no bookings yet."""
 
     def __init__(self, db: Database, make_user: UserFactory) -> None:
         self._db = db
         self._make_user = make_user
 
     async def __call__(
-        self, capacity: int = 10, status: EventStatus = EventStatus.PUBLISHED, organizer: User | None = None
+        self,
+        capacity: int = 10,
+        status: EventStatus = EventStatus.PUBLISHED,
+        organizer: User | None = None,
+        *,
+        waitlist_policy: WaitlistPolicy = WaitlistPolicy.AUTO_CONFIRM,
+        offer_minutes: int = 60,
     ) -> Event:
         organizer = organizer or await self._make_user(Role.ORGANIZER)
         event = new_event(
@@ -71,6 +78,8 @@ class EventFactory:
             starts_at=datetime.now(UTC) + timedelta(days=30),
             capacity=capacity,
             status=status,
+            waitlist_policy=waitlist_policy,
+            offer_minutes=offer_minutes,
         )
         async with self._db.sessions() as session, session.begin():
             session.add(event)
