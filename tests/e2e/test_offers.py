@@ -116,7 +116,7 @@ async def test_an_unanswered_offer_turns_expired_without_a_reload(
 
     # Nobody answers: the server expires the offer and both tabs follow.
     await expect(event_page.get_by_test_id("offer-expired")).to_contain_text("Your offer expired")
-    await expect(event_page.get_by_role("button", name="Join the waiting list")).to_be_visible()
+    await expect(event_page.get_by_role("button", name="Book", exact=True)).to_be_visible()  # the seat is free again
     expired = bookings_page.get_by_test_id("booking").filter(has=bookings_page.get_by_test_id("offer-expired"))
     await expect(expired).to_contain_text("Expired")
     await expect(bookings_page.get_by_role("button", name="Accept")).to_have_count(0)
