@@ -189,7 +189,7 @@ async def test_a_bookings_history_reads_in_words_for_its_booker_and_the_organize
     await item.get_by_label("Show").select_option("CANCELLED")
     row = item.locator("tbody tr", has_text=person.email or "")
     await row.locator("summary", has_text="History").click()
-    for said in [*words, "Cancelled"]:
+    for said in words:
         await expect(row.get_by_test_id("booking-history")).to_contain_text(said)
     await page.context.close()
     await organizer_page.context.close()
