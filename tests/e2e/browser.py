@@ -67,9 +67,15 @@ def unique(title: str) -> str:
     return f"{title} {uuid.uuid4().hex[:6]}"
 
 
+async def demo_user(api: GraphQL, email: str) -> GraphQL:
+    """A demo login (alice@, bob@, organizer@, admin@example.com), signed in through the API. Tests that need
+    several people on an event of their own use these rather than registering (sign-ups are rate limited)."""
+    return await api.login(email, demo_password(email))
+
+
 async def organizer_of(api: GraphQL) -> GraphQL:
     """The demo organizer, signed in through the API."""
-    return await api.login("organizer@example.com", demo_password("organizer@example.com"))
+    return await demo_user(api, "organizer@example.com")
 
 
 async def page_of(browser: Browser, base_url: str, person: GraphQL, path: str) -> Page:

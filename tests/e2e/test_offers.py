@@ -4,6 +4,7 @@ the organizer's policy form; histories in words; and booking clicks that are saf
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.async_api import Browser, Page, Request, Route, expect
 from tests.support.graphql import GraphQL
 
 from .browser import (
+    demo_user,
     new_page,
     organizer_of,
     page_of,
@@ -29,13 +31,26 @@ SHORT_OFFER = 4  # 8 seconds there: runs out while the test watches
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
-async def sold_out_offer_event(api: GraphQL, title: str, offer_minutes: int) -> tuple[str, GraphQL, str]:
-    """A one-seat event under the OFFER policy whose seat a holder has: the event id, the holder, their booking."""
-    event_id = await published_event(await organizer_of(api), unique(title), 1, offer_minutes=offer_minutes)
-    holder = await api.register("seat-holder")
+@dataclass(frozen=True)
+class SoldOut:
+    """A fresh one-seat event under the OFFER policy whose seat the demo admin holds."""
+
+    event_id: str
+    title: str
+    holder: GraphQL
+    held: str  # the holder's booking
+
+    async def free_the_seat(self) -> None:
+        await self.holder.cancel_booking(self.held)
+
+
+async def sold_out_offer_event(api: GraphQL, title: str, offer_minutes: int) -> SoldOut:
+    title = unique(title)
+    event_id = await published_event(await organizer_of(api), title, 1, offer_minutes=offer_minutes)
+    holder = await demo_user(api, "admin@example.com")
     booking = await holder.book(event_id, 1)
     assert booking["status"] == "CONFIRMED"
-    return event_id, holder, booking["id"]
+    return SoldOut(event_id, title, holder, booking["id"])
 
 
 async def my_bookings_here(person: GraphQL, event_id: str) -> list[dict[str, object]]:
@@ -46,8 +61,9 @@ async def my_bookings_here(person: GraphQL, event_id: str) -> list[dict[str, obj
 async def test_a_freed_seat_is_offered_with_a_live_countdown_and_accept_confirms_it(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
-    event_id, holder, held = await sold_out_offer_event(api, "Offer Hall", LONG_OFFER)
-    person = await api.register("offered")
+    sold_out = await sold_out_offer_event(api, "Offer Hall", LONG_OFFER)
+    event_id = sold_out.event_id
+    person = await demo_user(api, "alice@example.com")
     page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     # Before joining, the page says what the line means here.
     await expect(page.locator("#booking-explain")).to_contain_text(
@@ -56,7 +72,7 @@ async def test_a_freed_seat_is_offered_with_a_live_countdown_and_accept_confirms
     await page.get_by_role("button", name="Join the waiting list").click()
     await expect(page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
 
-    await holder.cancel_booking(held)
+    await sold_out.free_the_seat()
     panel = page.get_by_test_id("my-booking")
     await expect(panel).to_contain_text("Offered")
     countdown = panel.get_by_test_id("offer-countdown")
@@ -74,16 +90,17 @@ async def test_a_freed_seat_is_offered_with_a_live_countdown_and_accept_confirms
 
 
 async def test_declining_an_offer_hands_it_to_the_next_in_line(browser: Browser, base_url: str, api: GraphQL) -> None:
-    event_id, holder, held = await sold_out_offer_event(api, "Decline Hall", LONG_OFFER)
-    first, second = await api.register("first-in-line"), await api.register("second-in-line")
+    sold_out = await sold_out_offer_event(api, "Decline Hall", LONG_OFFER)
+    event_id = sold_out.event_id
+    first, second = await demo_user(api, "alice@example.com"), await demo_user(api, "bob@example.com")
     await first.book(event_id, 1)
     await second.book(event_id, 1)
     first_page = await page_of(browser, base_url, first, "/#/bookings")
     second_page = await page_of(browser, base_url, second, f"/#/events/{event_id}")
     await expect(second_page.get_by_test_id("waitlist-position")).to_have_text("place 2 in line")
 
-    await holder.cancel_booking(held)
-    offer = first_page.get_by_test_id("booking").filter(has=first_page.get_by_test_id("offer-countdown"))
+    await sold_out.free_the_seat()
+    offer = first_page.get_by_test_id("booking").filter(has_text=sold_out.title)
     await offer.get_by_role("button", name="Decline").click()
     await offer.get_by_role("button", name="Yes, decline").click()
     await expect(first_page.locator("#notices")).to_contain_text("You declined the offer")
@@ -101,25 +118,27 @@ async def test_declining_an_offer_hands_it_to_the_next_in_line(browser: Browser,
 async def test_an_unanswered_offer_turns_expired_without_a_reload(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
-    event_id, holder, held = await sold_out_offer_event(api, "Expiry Hall", SHORT_OFFER)
-    person = await api.register("too-slow")
+    sold_out = await sold_out_offer_event(api, "Expiry Hall", SHORT_OFFER)
+    event_id = sold_out.event_id
+    person = await demo_user(api, "bob@example.com")
     await person.book(event_id, 1)
     event_page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     bookings_page = await event_page.context.new_page()  # the same person in a second tab
     await bookings_page.goto("/#/bookings")
     await expect(event_page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
-    await expect(bookings_page.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
+    listed = bookings_page.get_by_test_id("booking").filter(has_text=sold_out.title)
+    await expect(listed.get_by_test_id("waitlist-position")).to_have_text("place 1 in line")
 
-    await holder.cancel_booking(held)
+    await sold_out.free_the_seat()
     await expect(event_page.get_by_test_id("offer-countdown")).to_be_visible()
-    await expect(bookings_page.get_by_test_id("offer-countdown")).to_be_visible()
+    await expect(listed.get_by_test_id("offer-countdown")).to_be_visible()
 
     # Nobody answers: the server expires the offer and both tabs follow.
     await expect(event_page.get_by_test_id("offer-expired")).to_contain_text("Your offer expired")
     await expect(event_page.get_by_role("button", name="Book", exact=True)).to_be_visible()  # the seat is free again
-    expired = bookings_page.get_by_test_id("booking").filter(has=bookings_page.get_by_test_id("offer-expired"))
-    await expect(expired).to_contain_text("Expired")
-    await expect(bookings_page.get_by_role("button", name="Accept")).to_have_count(0)
+    await expect(listed.get_by_test_id("offer-expired")).to_be_visible()
+    await expect(listed).to_contain_text("Expired")
+    await expect(listed.get_by_role("button", name="Accept")).to_have_count(0)
     assert [b["status"] for b in await my_bookings_here(person, event_id)] == ["EXPIRED"]
     await event_page.context.close()
 
@@ -168,15 +187,16 @@ async def test_the_organizer_form_sets_the_waitlist_policy_and_offer_minutes(
 async def test_a_bookings_history_reads_in_words_for_its_booker_and_the_organizer(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
-    event_id, holder, held = await sold_out_offer_event(api, "History Hall", LONG_OFFER)
-    person = await api.register("changed-mind")
+    sold_out = await sold_out_offer_event(api, "History Hall", LONG_OFFER)
+    event_id = sold_out.event_id
+    person = await demo_user(api, "alice@example.com")
     booking = await person.book(event_id, 1)
-    await holder.cancel_booking(held)  # the seat is offered to the person...
+    await sold_out.free_the_seat()  # the seat is offered to the person...
     await person.cancel_booking(booking["id"])  # ...who declines it
     words = ["Joined the waiting list at place 1", "Offered seats (was place 1 in line)", "Offer declined"]
 
     page = await page_of(browser, base_url, person, "/#/bookings")
-    mine = page.get_by_test_id("booking").filter(has_text="History Hall")
+    mine = page.get_by_test_id("booking").filter(has_text=sold_out.title)
     await mine.locator("summary", has_text="History").click()
     for said in words:
         await expect(mine.get_by_test_id("booking-history")).to_contain_text(said)
@@ -212,7 +232,7 @@ async def test_a_booking_retried_after_its_answer_was_lost_books_once(
     browser: Browser, base_url: str, api: GraphQL
 ) -> None:
     event_id = await published_event(await organizer_of(api), unique("Flaky Wifi Hall"), 5)
-    person = await api.register("flaky-wifi")
+    person = await demo_user(api, "alice@example.com")
     page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     sent = follow_booking_requests(page)
     lost_answers: list[Any] = []
@@ -239,7 +259,7 @@ async def test_a_booking_retried_after_its_answer_was_lost_books_once(
 
 async def test_every_booking_click_sends_a_fresh_idempotency_key(browser: Browser, base_url: str, api: GraphQL) -> None:
     event_id = await published_event(await organizer_of(api), unique("Many Clicks Hall"), 5)
-    person = await api.register("clicker")
+    person = await demo_user(api, "bob@example.com")
     page = await page_of(browser, base_url, person, f"/#/events/{event_id}")
     sent = follow_booking_requests(page)
     panel = page.get_by_test_id("my-booking")
