@@ -15,7 +15,7 @@ export function availabilityText(event) {
 /** Seats held for people in line who have an offer to accept (OFFER policy). */
 export function offeredText(event) {
   const held = event.offeredSeats ?? 0;
-  return held > 0 ? `${plural(held, 'seat')} offered to people in line` : 'None right now';
+  return held > 0 ? plural(held, 'seat') : 'None';
 }
 
 /** Each waiting booking is one person (one active booking per person and event). */
