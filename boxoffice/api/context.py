@@ -71,6 +71,9 @@ class Context(BaseContext):
         self._user_lookup: asyncio.Task[User | None] | None = None
         self._user_looked_up_at = 0.0
         self._actor: tuple[User | None, Actor] | None = None
+        # Set by any database call of the request's own (not the read cache's loads): its answer may hold what
+        # is not the same for every signed-out caller, or not announced by the feed (api/public_answers.py).
+        self.read_beyond_public_cache = False
 
     @property
     def session(self) -> AsyncSession:
@@ -100,6 +103,12 @@ class Context(BaseContext):
         self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run one service or query function on this request's session, one at a time."""
+        self.read_beyond_public_cache = True
+        return await self._call(operation, *args, **kwargs)
+
+    async def _call(
+        self, operation: Callable[Concatenate[AsyncSession, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         if self._long_lived:
             # A WebSocket context lives as long as the connection, while its operations come and go and are
             # cancelled mid-read when a client completes them: each call gets its own short session, so a
@@ -123,14 +132,23 @@ class Context(BaseContext):
             self._admission.release()
 
     async def on_connection(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        """Run one read straight on this request's pooled asyncpg connection (as `call` does), then hand it back."""
-        return await self.call(_run_on_driver, read)
+        """Run one read straight on this request's pooled asyncpg connection (as `call` does), then hand it back.
+
+        For the public read cache's loads, which are public by construction: they leave the answer shareable."""
+        return await self._call(_run_on_driver, read)
 
     async def release_connection(self) -> None:
         """End the request session's read-only transaction so its pooled connection is free during long work."""
         async with self._session_lock:
             if self._session is not None:
                 await self._session.commit()
+
+    def public_answers(self) -> PublicReadCache | None:
+        """Where this request's answer may be kept for every signed-out caller, or found: over HTTP, without an
+        Authorization header (a bad token must still be refused), None otherwise."""
+        if self._long_lived or "authorization" in self.connection.headers:
+            return None
+        return self.read_cache
 
     @property
     def client_address(self) -> str | None:

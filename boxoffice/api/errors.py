@@ -9,21 +9,29 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing
-from typing import Any
+from inspect import isawaitable
+from typing import Any, TypeGuard, cast
 
+from graphql import DocumentNode, GraphQLError, get_operation_ast
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql import execute as graphql_execute
 from strawberry import Schema
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
+from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext as StrawberryContext
 from strawberry.types import ExecutionResult, StreamExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from boxoffice.api.input_guard import storable_variables
+from boxoffice.api.prepared import PreparedDocuments
+from boxoffice.api.public_answers import answer_key
 from boxoffice.errors import DomainError
+from boxoffice.live.read_cache import PublicReadCache
 
 logger = logging.getLogger("boxoffice.api")
 
@@ -134,6 +142,10 @@ def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
     )
 
 
+def _coerce(failure: Exception) -> GraphQLError:
+    return failure if isinstance(failure, GraphQLError) else GraphQLError(str(failure), original_error=failure)
+
+
 def _request_id(context: object) -> str:
     return str(getattr(context, "request_id", "unknown"))
 
@@ -157,6 +169,11 @@ class ErrorCodes(SchemaExtension):
 
 
 class BoxofficeSchema(Schema):
+    def __init__(self, *args: Any, prepared: PreparedDocuments | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Documents that validated once: executed without the extension pipeline (api/prepared.py).
+        self.prepared = prepared
+
     async def execute(
         self,
         query: str | None,
@@ -170,6 +187,18 @@ class BoxofficeSchema(Schema):
         # Only HTTP executes (WebSocket operations go through `stream`). Over HTTP a subscription would run as
         # a query whose root resolver returns a stream: refuse it up front, as the caller's mistake.
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        document = self.prepared.get(query) if self.prepared is not None and query else None
+        if query and document is not None:
+            operation = get_operation_ast(document, operation_name)
+            kind = OperationType(operation.operation.value) if operation is not None else None
+            if kind in allowed and storable_variables(variable_values):
+                if kind is OperationType.QUERY:
+                    return await self._execute_public(
+                        query, document, variable_values, context_value, operation_name, operation_extensions
+                    )
+                return await self._execute_prepared(
+                    document, variable_values, context_value, root_value, operation_name, operation_extensions
+                )
         try:
             result = await super().execute(
                 query,
@@ -190,6 +219,71 @@ class BoxofficeSchema(Schema):
         if result.errors:
             result.errors = [shape_error(error, _request_id(context_value)) for error in result.errors]
         return result
+
+    async def _execute_public(
+        self,
+        query: str,
+        document: DocumentNode,
+        variable_values: dict[str, Any] | None,
+        context_value: Any | None,
+        operation_name: str | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        """A prepared query: a signed-out caller's answer is looked up in the public read cache first, and kept
+        there when it proved public (api/public_answers.py)."""
+        public_answers = getattr(context_value, "public_answers", None)
+        cache: PublicReadCache | None = public_answers() if public_answers is not None else None
+        key = answer_key(query, operation_name, variable_values) if cache is not None else None
+        if cache is None or key is None:
+            return await self._execute_prepared(
+                document, variable_values, context_value, None, operation_name, operation_extensions
+            )
+        kept = cache.answer(key)
+        if kept is not None:
+            return ExecutionResult(data=kept, errors=None, extensions={})
+        started = cache.changes
+        result = await self._execute_prepared(
+            document, variable_values, context_value, None, operation_name, operation_extensions
+        )
+        private = getattr(context_value, "read_beyond_public_cache", True)
+        if not result.errors and result.data is not None and not private:
+            cache.keep_answer(key, started, result.data)
+        return result
+
+    async def _execute_prepared(
+        self,
+        document: DocumentNode,
+        variable_values: dict[str, Any] | None,
+        context_value: Any | None,
+        root_value: Any | None,
+        operation_name: str | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        """What `execute` does for a document that validated before, minus the extension pipeline: the same
+        graphql-core execution, with FreshCaller's and ErrorCodes' per-request work done inline."""
+        forget_user = getattr(context_value, "forget_user", None)
+        if forget_user is not None:
+            forget_user()
+        try:
+            outcome = graphql_execute(
+                self._schema,
+                document,
+                root_value=root_value,
+                context_value=context_value,
+                variable_values=variable_values,
+                operation_name=operation_name,
+                is_awaitable=cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable),
+                **execution_context_class_kwargs(self.execution_context_class),
+                **self._get_custom_context_kwargs(operation_extensions),
+            )
+            result = await outcome if isawaitable(outcome) else outcome
+            data, errors = result.data, result.errors
+        except Exception as failure:  # as Strawberry's execute: a failure outside any field is the result's error
+            data, errors = None, [_coerce(failure)]
+        if errors:
+            self._process_errors(errors)
+            errors = [shape_error(error, _request_id(context_value)) for error in errors]
+        return ExecutionResult(data=data, errors=errors, extensions={})
 
     async def stream(
         self,

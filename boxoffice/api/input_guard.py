@@ -35,6 +35,13 @@ def _bad_variables(value: Any, path: str) -> Iterator[str]:
             yield from _bad_variables(item, f"{path}[{index}]")
 
 
+def storable_variables(variables: dict[str, Any] | None) -> bool:
+    """True when no string anywhere in the variables is unstorable (what RefuseUnstorableText would refuse)."""
+    return variables is None or not any(
+        True for name, value in variables.items() for _ in _bad_variables(value, f"${name}")
+    )
+
+
 class UnstorableLiterals(ValidationRule):
     """Literals in the document: a validation rule, so its verdict is cached with the document's (api/validation.py)."""
 

@@ -1,14 +1,17 @@
 """A per-process cache of public event reads, invalidated by the LISTEN/NOTIFY feed.
 
-What it holds: immutable snapshots of event rows by id, and pages of the events listing as a signed-out
-caller sees them, keyed by (status, first, after). Nothing per caller is ever stored: visibility is applied
+What it holds: immutable snapshots of event rows by id, pages of the events listing as a signed-out
+caller sees them, keyed by (status, first, after), and whole answers to signed-out queries (the `data` of a
+document with its variables, api/public_answers.py). Nothing per caller is ever stored: visibility is applied
 to the cached row on every read (`Actor.may_see`), and per-caller fields (`myBooking`, an event's bookings)
-are resolved per request as before.
+are resolved per request as before; an answer is kept only when it was computed from this cache alone for a
+signed-out caller (which every signed-out caller gets alike).
 
 Freshness. Every committed change to an event or its bookings is announced on `boxoffice_events` (migration
 0002) and reaches this process over its own LISTEN connection. A notification drops that event's entry and
 every cached page before anything else runs on the event loop, so a read that starts after the notification
-was received reads the database again and sees the commit. Between a commit and its notification's arrival
+was received reads the database again and sees the commit. Answers are dropped by every notification, as
+pages are (an answer may show any event). Between a commit and its notification's arrival
 (the notify latency, normally well under a millisecond on one host) a reader may see the previous state,
 exactly as it would on a read replica lagging by that much. A read that was already going to the database
 when a notification arrived returns what it read but does not store it (the change counter moved on), so
@@ -136,9 +139,10 @@ class _Lru(OrderedDict[_K, _V]):
 class PublicReadCache:
     """Event rows and public pages, valid only while this process's LISTEN connection is in place."""
 
-    def __init__(self, *, max_events: int = 10_000, max_pages: int = 1_000) -> None:
+    def __init__(self, *, max_events: int = 10_000, max_pages: int = 1_000, max_answers: int = 1_000) -> None:
         self._events: _Lru[int, EventRow] = _Lru(max_events)
         self._pages: _Lru[PageKey, PublicPage] = _Lru(max_pages)
+        self._answers: _Lru[Hashable, Any] = _Lru(max_answers)
         # A counter of changes: every notification and every flush moves it on. A load stores its result only
         # if nothing about its key changed since the load started.
         self._changes = 0
@@ -189,6 +193,7 @@ class PublicReadCache:
         self._floor = self._changes
         self._events.clear()
         self._pages.clear()
+        self._answers.clear()
         self._event_changed.clear()
 
     def _on_connected(self) -> None:
@@ -219,6 +224,8 @@ class PublicReadCache:
         self._pages_changed = self._changes
         if self._pages:
             self._pages.clear()
+        if self._answers:
+            self._answers.clear()
 
     # Reads -------------------------------------------------------------------------------------------
 
@@ -255,6 +262,26 @@ class PublicReadCache:
             self._pages.put(key, page)
         return page
 
+    @property
+    def changes(self) -> int:
+        """Where the feed stands: a load that starts now passes this to `keep_answer` when it is done."""
+        return self._changes
+
+    def answer(self, key: Hashable) -> Any | None:
+        """A whole answer kept for `key` (api/public_answers.py), None when there is none."""
+        if not self.enabled:
+            return None
+        found = self._answers.get(key)
+        if found is not None:
+            self.hits += 1
+            self._answers.move_to_end(key)
+        return found
+
+    def keep_answer(self, key: Hashable, started: int, answer: Any) -> None:
+        """Keep an answer computed from this cache since change `started`, unless any change was heard since."""
+        if self._storable(started) and self._pages_changed <= started:
+            self._answers.put(key, answer)
+
     def _storable(self, started: int) -> bool:
         """Whether a read that started at change `started` may be cached: nothing flushed the cache since."""
         return self.enabled and self._floor <= started
@@ -264,6 +291,7 @@ class PublicReadCache:
             "enabled": self.enabled,
             "events": len(self._events),
             "pages": len(self._pages),
+            "answers": len(self._answers),
             "hits": self.hits,
             "misses": self.misses,
             "notifications": self.notifications,

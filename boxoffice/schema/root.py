@@ -7,6 +7,8 @@ permission extensions (sign-in and the role ladder, boxoffice/api/permissions.py
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from strawberry.extensions import DisableIntrospection
 
@@ -15,7 +17,8 @@ from boxoffice.api.fanout import SnapshotExecutor
 from boxoffice.api.freshness import FreshCaller
 from boxoffice.api.input_guard import RefuseUnstorableText
 from boxoffice.api.permissions import IsAdmin, IsOrganizer, requires
-from boxoffice.api.validation import query_limit_extensions
+from boxoffice.api.prepared import PreparedDocuments, RememberValidDocuments
+from boxoffice.api.validation import CACHED_DOCUMENTS, query_limit_extensions
 from boxoffice.config import Settings
 from boxoffice.resolvers import accounts, bookings, live, simulation
 from boxoffice.resolvers import events as event_resolvers
@@ -186,6 +189,7 @@ class Subscription:
 
 
 def build_schema(settings: Settings) -> BoxofficeSchema:
+    prepared = PreparedDocuments(CACHED_DOCUMENTS)
     return BoxofficeSchema(
         query=Query,
         mutation=Mutation,
@@ -198,6 +202,8 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
             # Factories: Strawberry builds fresh extension instances for every request. The limits' rules are
             # built once here, so repeated documents hit the parse and validation caches (api/validation.py).
             *query_limit_extensions(settings),
+            # Right after ValidationCache: a document that validated is executed without this pipeline next time.
+            partial(RememberValidDocuments, prepared),
             # After ValidationCache, whose result it adds to: NUL and unpaired surrogates never reach a resolver.
             RefuseUnstorableText,
             # Off by default in production (BOXOFFICE_INTROSPECTION): the schema is not a map for strangers.
@@ -205,4 +211,5 @@ def build_schema(settings: Settings) -> BoxofficeSchema:
         ],
         # Strawberry's executor with a fresh field memo per subscription event: graphql-core's grows forever.
         execution_context_class=SnapshotExecutor,
+        prepared=prepared,
     )

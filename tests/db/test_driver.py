@@ -30,6 +30,30 @@ async def test_an_orm_read_before_a_raw_operation_is_ended_first_even_in_a_keepi
             assert not connection.is_in_transaction()
 
 
+async def test_an_orm_read_between_raw_operations_of_a_keeping_session_is_ended_before_the_next(db: Database) -> None:
+    async with db.sessions() as session:
+        session.info[KEEP_CONNECTION] = True
+        async with driver_connection(session) as first:
+            await first.fetchval("SELECT 1")
+        await session.execute(text("SELECT 1"))  # the ORM begins a transaction on the kept connection
+        async with driver_connection(session) as connection:
+            assert not connection.is_in_transaction()
+            assert _checked_out(db) == 1
+
+
+async def test_a_keeping_session_that_handed_its_connection_back_checks_one_out_again(db: Database) -> None:
+    async with db.sessions() as session:
+        session.info[KEEP_CONNECTION] = True
+        async with driver_connection(session) as connection:
+            await connection.fetchval("SELECT 1")
+        await session.commit()  # as Context.release_connection does before long work
+        assert _checked_out(db) == 0
+        async with driver_connection(session) as connection:
+            assert await connection.fetchval("SELECT 2") == 2
+            assert _checked_out(db) == 1
+    assert _checked_out(db) == 0
+
+
 async def test_a_plain_session_hands_the_connection_back_after_each_raw_operation(db: Database) -> None:
     async with db.sessions() as session:
         async with driver_connection(session) as connection:
