@@ -3,8 +3,9 @@
 Both run in the same process, on the same database, with the same number of concurrent bookers, each
 booker a distinct user booking one seat. The reference makes the same decision (confirm when the seats are
 there and nobody waits, else join the line) in a single SQL statement sent over a raw asyncpg connection
-in autocommit: the most PostgreSQL can do for that decision. Prints bookings/s for both and their ratio;
-the last line is JSON.
+in autocommit: the most PostgreSQL can do for that decision, including the booking's first history row (issue
+12: the service writes it in the same statement as the booking). Prints bookings/s for both and their ratio;
+the last line is JSON. `engine_ab.py` runs this script of two checkouts alternately, for before/after.
 
     python bench/booking_engine.py [--bookers 2000] [--capacity 100] [--concurrency 8]
 """
@@ -33,23 +34,31 @@ from boxoffice.db.migrate import migrate
 from boxoffice.db.models import Role
 from boxoffice.db.session import Database
 
+# The decision, the booking, its first history row (BOOKED / WAITLISTED with the place joined) and the counters.
 REFERENCE_BOOKING_SQL = """
 WITH e AS (
     SELECT id, seats_remaining, waitlist_count FROM events WHERE id = $1 AND status = 'PUBLISHED' FOR UPDATE
 ), decision AS (
-    SELECT id, (waitlist_count = 0 AND seats_remaining >= $3) AS confirmed FROM e
+    SELECT id, waitlist_count AS line, (waitlist_count = 0 AND seats_remaining >= $3) AS confirmed FROM e
 ), counters AS (
     UPDATE events SET seats_remaining = seats_remaining - CASE WHEN d.confirmed THEN $3 ELSE 0 END,
                       waitlist_count = waitlist_count + CASE WHEN d.confirmed THEN 0 ELSE 1 END,
                       updated_at = now()
       FROM decision d WHERE events.id = d.id
+), booking AS (
+    INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, confirmed_at)
+    SELECT d.id, $2, $3,
+           CASE WHEN d.confirmed THEN 'CONFIRMED' ELSE 'WAITLISTED' END,
+           CASE WHEN d.confirmed THEN NULL ELSE nextval('booking_waitlist_seq') END,
+           CASE WHEN d.confirmed THEN now() END
+      FROM decision d
+    RETURNING id, event_id, status
 )
-INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, confirmed_at)
-SELECT d.id, $2, $3,
-       CASE WHEN d.confirmed THEN 'CONFIRMED' ELSE 'WAITLISTED' END,
-       CASE WHEN d.confirmed THEN NULL ELSE nextval('booking_waitlist_seq') END,
-       CASE WHEN d.confirmed THEN now() END
-  FROM decision d
+INSERT INTO booking_history (booking_id, event_id, status, reason, waitlist_position)
+SELECT b.id, b.event_id, b.status,
+       CASE WHEN d.confirmed THEN 'BOOKED' ELSE 'WAITLISTED' END,
+       CASE WHEN d.confirmed THEN NULL ELSE d.line + 1 END
+  FROM booking b, decision d
 RETURNING status
 """
 

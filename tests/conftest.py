@@ -94,6 +94,20 @@ def offer_minute() -> Iterator[Callable[[float], None]]:
 
 
 @pytest.fixture
+async def seat_check_dropped(db: Database) -> AsyncIterator[None]:
+    """For the control tests: remove the database's own last line of defence (seats_remaining >= 0) too, to show
+    what the lock alone prevents; the tables are emptied and the check restored afterwards."""
+    async with db.engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE events DROP CONSTRAINT ck_events_seats_nonnegative"))
+    yield
+    async with db.engine.begin() as connection:
+        await connection.execute(text("TRUNCATE bookings, events, users RESTART IDENTITY CASCADE"))
+        await connection.execute(
+            text("ALTER TABLE events ADD CONSTRAINT ck_events_seats_nonnegative CHECK (seats_remaining >= 0)")
+        )
+
+
+@pytest.fixture
 async def session(db: Database) -> AsyncIterator[AsyncSession]:
     async with db.sessions() as session:
         yield session

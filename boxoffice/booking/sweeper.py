@@ -84,6 +84,8 @@ class OfferSweeper:
             if claimed is None:
                 break
             events += 1
+        if events:
+            logger.info("offer sweep: settled %d event(s) with offers past their deadline", events)
         return Sweep(events, await self._prune_if_due())
 
     async def _prune_if_due(self) -> int:

@@ -173,19 +173,6 @@ def lock_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ledger, "record_booking", slow_write)
 
 
-@pytest.fixture
-async def seat_check_dropped(db: Database) -> AsyncIterator[None]:
-    """Remove the database's own last line of defence too, to show what the lock alone prevents."""
-    async with db.engine.begin() as connection:
-        await connection.execute(text("ALTER TABLE events DROP CONSTRAINT ck_events_seats_nonnegative"))
-    yield
-    async with db.engine.begin() as connection:
-        await connection.execute(text("TRUNCATE bookings, events, users RESTART IDENTITY CASCADE"))
-        await connection.execute(
-            text("ALTER TABLE events ADD CONSTRAINT ck_events_seats_nonnegative CHECK (seats_remaining >= 0)")
-        )
-
-
 @pytest.mark.usefixtures("lock_switched_off", "seat_check_dropped")
 async def test_control_without_the_row_lock_the_same_rush_oversells(
     db: Database, session: AsyncSession, make_event: EventFactory

@@ -95,7 +95,6 @@ async def test_the_apps_sweeper_task_expires_due_offers_by_itself(
     sweeper = OfferSweeper(db, interval=0.05)
     sweeper.start()
     try:
-        await wait_until_due(db, offered.id)
         await wait_until_status(db, offered.id, "EXPIRED")
     finally:
         await sweeper.close()

@@ -53,7 +53,11 @@ async def wait_until_due(db: Database, booking_id: int, within_seconds: float = 
         for _ in range(int(within_seconds / 0.05)):
             due = (
                 await connection.execute(
-                    text("SELECT offer_expires_at <= clock_timestamp() FROM bookings WHERE id = :id"),
+                    # An offer already ended (expired by a sweeper, say) is past its deadline too.
+                    text(
+                        "SELECT coalesce(offer_expires_at <= clock_timestamp(), status <> 'OFFERED') "
+                        "FROM bookings WHERE id = :id"
+                    ),
                     {"id": booking_id},
                 )
             ).scalar_one()
