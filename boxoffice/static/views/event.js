@@ -227,11 +227,11 @@ export function renderEvent(outlet, { id }) {
         expiredOffer = null;
         observeBooking(booking, event.title);
         applySnapshot(booking.event);
-        event.myBooking = booking;
         announce(booking.status === 'CONFIRMED'
           ? `Booked: ${plural(booking.quantity, 'ticket')} confirmed.`
           : 'You joined the waiting list. Your place in line is shown below and moves up as others leave.');
-        drawBooking();
+        // A live update may have drawn this booking already (and the person may be acting on it): redraw on change only.
+        applyMyBooking(booking);
       }, bookingErrors);
     });
     describe();
