@@ -1,5 +1,6 @@
 // GraphQL over HTTP POST. Every failure becomes an ApiError whose message a person can read.
 import { end as endSession, token } from './auth.js';
+import { noteServerDate } from './clock.js';
 
 const ENDPOINT = '/graphql';
 
@@ -62,11 +63,13 @@ export async function graphql(query, variables = {}, { retry = false } = {}) {
   if (sentToken) headers.Authorization = `Bearer ${sentToken}`;
 
   let response;
+  const sentAt = Date.now();
   try {
     response = await send({ method: 'POST', headers, body: JSON.stringify({ query, variables }) }, retry);
   } catch {
     throw new ApiError('Could not reach the server. Check your connection and try again.', 'NETWORK');
   }
+  noteServerDate(response.headers.get('Date'), sentAt, Date.now());
 
   let body;
   try {

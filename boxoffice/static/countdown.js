@@ -1,4 +1,6 @@
-// Live countdowns to a deadline (an offer's offerExpiresAt): one shared ticker redraws every countdown on the page.
+// Live countdowns to a deadline (an offer's offerExpiresAt), by the server's clock: one shared ticker redraws every
+// countdown on the page.
+import { serverNow } from './clock.js';
 import { h } from './dom.js';
 import { timeLeftText } from './format.js';
 
@@ -10,7 +12,7 @@ const running = new Set();
 let ticker = null;
 
 function draw(entry) {
-  const left = entry.end - Date.now();
+  const left = entry.end - serverNow();
   if (left > 0) {
     entry.element.textContent = timeLeftText(left);
     return;

@@ -4,6 +4,7 @@ the organizer's policy form; histories in words; and booking clicks that are saf
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from .browser import (
     page_of,
     published_event,
     screenshot,
+    sign_in_as,
     sign_in_with_demo_button,
     unique,
 )
@@ -86,6 +88,22 @@ async def test_a_freed_seat_is_offered_with_a_live_countdown_and_accept_confirms
     await expect(panel).to_contain_text("Confirmed")
     await expect(page.get_by_test_id("offered-seats")).to_have_text("None")
     assert [b["status"] for b in await my_bookings_here(person, event_id)] == ["CONFIRMED"]
+    await page.context.close()
+
+
+async def test_the_countdown_runs_by_the_servers_clock_on_a_device_whose_clock_is_wrong(
+    browser: Browser, base_url: str, api: GraphQL
+) -> None:
+    sold_out = await sold_out_offer_event(api, "Wrong Clock Hall", LONG_OFFER)  # 20 minutes on the test server
+    person = await demo_user(api, "bob@example.com")
+    await person.book(sold_out.event_id, 1)
+    await sold_out.free_the_seat()
+    page = await new_page(browser, base_url)
+    await page.clock.install(time=time.time() - 45 * 60)  # this device's clock is 45 minutes slow
+    await sign_in_as(page, person)
+    await page.goto(f"/#/events/{sold_out.event_id}")
+    # By the device's own clock the offer would have 1 h 05 min left.
+    await expect(page.get_by_test_id("offer-countdown")).to_have_text(re.compile(r"^(19|20) min \d\d s$"))
     await page.context.close()
 
 

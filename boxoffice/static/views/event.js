@@ -2,6 +2,7 @@
 import { ApiError, graphql, newIdempotencyKey } from '../api.js';
 import { isSignedIn } from '../auth.js';
 import { observeBooking, onMyBookingUpdate } from '../booking-feed.js';
+import { serverNow } from '../clock.js';
 import { h, replace } from '../dom.js';
 import { durationWords, formatDateTime, formatDeadline, plural } from '../format.js';
 import { announce } from '../notices.js';
@@ -266,7 +267,7 @@ export function renderEvent(outlet, { id }) {
     if (booking?.status === 'CANCELLED' && booking.cancellationReason === 'EVENT_CANCELLED') lostBooking = true;
     if (previous && !active && event.status === 'CANCELLED') lostBooking = true;
     // An offer gone from the server after its time ran out expired, even if that news has not arrived yet.
-    if (previous?.status === 'OFFERED' && !booking && Date.parse(previous.offerExpiresAt) <= Date.now()) {
+    if (previous?.status === 'OFFERED' && !booking && Date.parse(previous.offerExpiresAt) <= serverNow()) {
       expiredOffer = { ...previous, status: 'EXPIRED' };
     }
     const same = previous?.id === active?.id && previous?.status === active?.status
