@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from boxoffice.auth.actor import Actor
+from boxoffice.booking.history import history_of
 from boxoffice.booking.queries import (
     active_bookings_of_user,
     bookings_by_ids,
     bookings_of_events,
     waitlist_positions,
 )
-from boxoffice.db.models import Booking, BookingStatus, Event, User
+from boxoffice.db.models import Booking, BookingChange, BookingStatus, Event, User
 from boxoffice.events.queries import events_by_ids
 from boxoffice.users.queries import users_by_ids
 
@@ -49,6 +50,8 @@ class Loaders:
         # Places in line change with every booking: cached for this request only, which is what we want.
         self.waitlist_position: DataLoader[int, int | None] = DataLoader(self._load_waitlist_positions)
         self.event_bookings: DataLoader[EventBookingsKey, list[Booking]] = DataLoader(self._load_event_bookings)
+        # Grows with every change: a long-lived (WebSocket) context clears a booking's entry before each push.
+        self.booking_history: DataLoader[int, list[BookingChange]] = DataLoader(self._load_booking_history)
 
     async def _load_users(self, ids: list[int]) -> list[User | None]:
         found = await self._context.call(users_by_ids, ids)
@@ -73,6 +76,10 @@ class Loaders:
     async def _load_waitlist_positions(self, booking_ids: list[int]) -> list[int | None]:
         found = await self._context.call(waitlist_positions, booking_ids)
         return [found.get(booking_id) for booking_id in booking_ids]
+
+    async def _load_booking_history(self, booking_ids: list[int]) -> list[list[BookingChange]]:
+        found = await self._context.call(history_of, booking_ids)
+        return [found.get(booking_id, []) for booking_id in booking_ids]
 
     async def _load_event_bookings(self, keys: list[EventBookingsKey]) -> list[list[Booking]]:
         # One query per distinct status filter asked for in this batch (usually one).

@@ -10,7 +10,7 @@ The rules are those of the public contract (API.md):
 - Roles form a ladder, AUDIENCE < ORGANIZER < ADMIN; each can do all the roles below it can.
 - Anyone, even signed out, sees PUBLISHED and CANCELLED events; a DRAFT only its organizer and ADMINs.
 - An event is managed (edited, published, cancelled, its bookings listed) by its organizer and ADMINs.
-- A booking is cancelled by its user and ADMINs.
+- A booking is cancelled by its user and ADMINs; its history is read by its user and those who manage its event.
 - An email address is shown to its owner, to ADMINs, and to the organizer of an event the person booked.
 """
 
@@ -88,6 +88,10 @@ class Actor:
 
     def may_cancel(self, booking: OwnedBooking) -> bool:
         return self.is_admin or self.is_user(booking.user_id)
+
+    def may_see_history(self, booking: OwnedBooking, event: OwnedEvent) -> bool:
+        """A booking's history: its user, and whoever manages its event (the organizer, ADMINs)."""
+        return self.is_user(booking.user_id) or self.may_manage(event)
 
     def may_see_email(self, user_id: int, *, organizer_of_their_event: int | None = None) -> bool:
         """A user's email: shown to themself, to ADMINs, and to the organizer of an event they booked (pass that

@@ -35,7 +35,7 @@ from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
-from boxoffice.db.models import EventStatus
+from boxoffice.db.models import EventStatus, WaitlistPolicy
 from boxoffice.db.session import Database
 from boxoffice.events.service import decode_cursor
 from boxoffice.live.channels import EVENTS_CHANNEL, parse_event_id
@@ -49,7 +49,8 @@ _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
 
 _EVENT_COLUMNS = (
-    "id, organizer_id, title, description, venue, starts_at, capacity, seats_remaining, waitlist_count, status"
+    "id, organizer_id, title, description, venue, starts_at, capacity, seats_remaining, waitlist_count, status, "
+    "waitlist_policy, offer_minutes, offered_seats"
 )
 _EVENT_SQL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1"
 
@@ -68,6 +69,9 @@ class EventRow:
     seats_remaining: int
     waitlist_count: int
     status: EventStatus
+    waitlist_policy: WaitlistPolicy
+    offer_minutes: int
+    offered_seats: int
 
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> EventRow:
@@ -82,6 +86,9 @@ class EventRow:
             seats_remaining=record["seats_remaining"],
             waitlist_count=record["waitlist_count"],
             status=EventStatus(record["status"]),
+            waitlist_policy=WaitlistPolicy(record["waitlist_policy"]),
+            offer_minutes=record["offer_minutes"],
+            offered_seats=record["offered_seats"],
         )
 
 

@@ -34,7 +34,7 @@ class BookingView:
     def fingerprint(self) -> tuple[object, ...]:
         """What a client can observe: a new fingerprint means the booking is worth sending again."""
         b = self.booking
-        return (b.status, b.quantity, self.position, b.confirmed_at, b.cancelled_at)
+        return (b.status, b.quantity, self.position, b.confirmed_at, b.cancelled_at, b.offer_expires_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,19 @@ class EventState:
     @property
     def fingerprint(self) -> tuple[object, ...]:
         e = self.event
-        return (e.title, e.description, e.venue, e.starts_at, e.capacity, e.seats_remaining, e.waitlist_count, e.status)
+        return (
+            e.title,
+            e.description,
+            e.venue,
+            e.starts_at,
+            e.capacity,
+            e.seats_remaining,
+            e.waitlist_count,
+            e.status,
+            e.offered_seats,
+            e.waitlist_policy,
+            e.offer_minutes,
+        )
 
     def active_booking(self, user_id: int | None) -> BookingView | None:
         if user_id is None:

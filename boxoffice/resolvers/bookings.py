@@ -1,4 +1,4 @@
-"""Bookings: book, cancel, and the caller's own list."""
+"""Bookings: book, cancel, accept an offer, and the caller's own list."""
 
 from __future__ import annotations
 
@@ -7,10 +7,20 @@ from typing import Annotated
 import strawberry
 
 from boxoffice.booking import service
+from boxoffice.booking.idempotency import MAX_KEY_LENGTH
 from boxoffice.booking.queries import bookings_of_user
 from boxoffice.db.models import MAX_SEATS_PER_BOOKING
 from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingIdArgument, BookingType, Info
+
+IdempotencyKeyArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description=f"Any string of 1..{MAX_KEY_LENGTH} characters the client picks once per intended action and "
+        "sends again on each retry of it: a retry with the same key answers the first call's booking and changes "
+        "nothing; the same key with other arguments is BAD_USER_INPUT. Keys are kept for at least 24 hours"
+    ),
+]
 
 
 async def my_bookings(info: Info) -> list[BookingType]:
@@ -28,13 +38,28 @@ async def book_event(
             description=f"Seats, 1..{MAX_SEATS_PER_BOOKING}: confirmed together or waiting in line together"
         ),
     ] = 1,
+    idempotency_key: IdempotencyKeyArgument = None,
 ) -> BookingType:
     context = info.context
-    booking = await context.call(service.book, await context.actor(), parse_id(event_id, "event"), quantity)
+    booking = await context.call(
+        service.book, await context.actor(), parse_id(event_id, "event"), quantity, idempotency_key=idempotency_key
+    )
     return BookingType.from_model(booking)
 
 
-async def cancel_booking(info: Info, id: BookingIdArgument) -> BookingType:
+async def cancel_booking(
+    info: Info, id: BookingIdArgument, idempotency_key: IdempotencyKeyArgument = None
+) -> BookingType:
     context = info.context
-    booking = await context.call(service.cancel, await context.actor(), parse_id(id, "booking"))
+    booking = await context.call(
+        service.cancel, await context.actor(), parse_id(id, "booking"), idempotency_key=idempotency_key
+    )
+    return BookingType.from_model(booking)
+
+
+async def accept_offer(
+    info: Info, booking_id: Annotated[strawberry.ID, strawberry.argument(description="The OFFERED booking")]
+) -> BookingType:
+    context = info.context
+    booking = await context.call(service.accept_offer, await context.actor(), parse_id(booking_id, "booking"))
     return BookingType.from_model(booking)

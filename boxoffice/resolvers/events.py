@@ -7,11 +7,12 @@ from typing import Annotated
 import strawberry
 
 from boxoffice.api.context import Context
+from boxoffice.db.models import DEFAULT_OFFER_MINUTES
 from boxoffice.errors import BadUserInput
 from boxoffice.events import service
 from boxoffice.live.read_cache import PublicPage
 from boxoffice.resolvers.ids import parse_id
-from boxoffice.schema.enums import EventOrder, EventStatus
+from boxoffice.schema.enums import EventOrder, EventStatus, WaitlistPolicy
 from boxoffice.schema.types import (
     AfterArgument,
     EventConnection,
@@ -110,6 +111,9 @@ async def create_event(
         venue=input.venue,
         starts_at=input.starts_at,
         capacity=input.capacity,
+        # An explicit null means the default, as leaving the field out does.
+        waitlist_policy=input.waitlist_policy or WaitlistPolicy.AUTO_CONFIRM,
+        offer_minutes=DEFAULT_OFFER_MINUTES if input.offer_minutes is None else input.offer_minutes,
     )
     return EventType.from_model(await context.call(service.create_event, await context.actor(), draft))
 
@@ -126,6 +130,8 @@ async def update_event(
         venue=input.venue,
         starts_at=input.starts_at,
         capacity=input.capacity,
+        waitlist_policy=input.waitlist_policy,
+        offer_minutes=input.offer_minutes,
     )
     updated = await context.call(service.update_event, await context.actor(), parse_id(id, "event"), changes)
     return EventType.from_model(updated)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Hashable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 from graphql import GraphQLObjectType, get_named_type
+from strawberry.dataloader import DataLoader
 
 from boxoffice.api.context import Context
 from boxoffice.api.fanout import SharedRenderer, SnapshotContext, shared_renderer, splice
@@ -32,6 +33,8 @@ from boxoffice.resolvers.ids import parse_id
 from boxoffice.schema.types import BookingType, EventType, Info
 
 _ACTIVE = frozenset(ACTIVE_BOOKING_STATUSES)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def _prime_event(context: Context, event: Event, organizer: User | None) -> None:
@@ -43,16 +46,24 @@ def _prime_event(context: Context, event: Event, organizer: User | None) -> None
     loaders.event_bookings.clear_all()
 
 
+def _forget(loader: DataLoader[K, V], key: K) -> None:
+    """Drop a cached answer so it is read afresh; `DataLoader.clear` raises KeyError for one never loaded."""
+    if loader.cache_map.get(key) is not None:
+        loader.clear(key)
+
+
 def _prime_booking(context: Context, view: BookingView) -> None:
     loaders = context.loaders
     booking = view.booking
     loaders.bookings.prime(booking.id, booking, force=True)
+    # Read afresh if asked for: the push is news because the booking changed, and so did its history.
+    _forget(loaders.booking_history, booking.id)
     if view.position is not None:
         loaders.waitlist_position.prime(booking.id, view.position, force=True)
     if booking.status in _ACTIVE:
         loaders.my_booking.prime(booking.event_id, booking, force=True)
     else:
-        loaders.my_booking.clear(booking.event_id)
+        _forget(loaders.my_booking, booking.event_id)
 
 
 def _prime_event_state(context: Context, state: EventState, user_id: int | None) -> None:

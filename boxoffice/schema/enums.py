@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
 
-from boxoffice.db.models import BookingStatus, CancelReason, EventStatus, Role
+from boxoffice.db.models import BookingStatus, CancelReason, ChangeReason, EventStatus, Role, WaitlistPolicy
 
 
 def _expose(cls: type[enum.Enum], description: str, values: dict[Any, str], name: str | None = None) -> None:
@@ -48,21 +48,60 @@ _expose(
 )
 _expose(
     BookingStatus,
-    "Where a booking stands. CONFIRMED and WAITLISTED bookings are active: a user holds at most one active "
-    "booking per event.",
+    "Where a booking stands. CONFIRMED, WAITLISTED and OFFERED bookings are active: a user holds at most one active "
+    "booking per event. CANCELLED and EXPIRED bookings have ended.",
     {
         BookingStatus.CONFIRMED: "Holds its `quantity` seats of the event.",
         BookingStatus.WAITLISTED: (
-            "Waits in line for seats (see Booking.waitlistPosition); first come first served, when enough seats "
-            "free up it is confirmed automatically (AUTO_CONFIRM events) or offered them (OFFER events)."
+            "Waits in line for seats (see Booking.waitlistPosition), first come first served. When enough seats "
+            "free up it is confirmed at once (AUTO_CONFIRM events) or offered the seats (OFFER events)."
         ),
         BookingStatus.OFFERED: (
-            "Offered seats by an OFFER event: they are held until Booking.offerExpiresAt; acceptOffer confirms, "
-            "cancelBooking declines."
+            "Left the line with its seats held for it until Booking.offerExpiresAt (OFFER events): acceptOffer "
+            "confirms it, cancelBooking declines it; once the deadline passes it becomes EXPIRED."
         ),
-        BookingStatus.EXPIRED: "An offer not accepted before its deadline; its seats went to the next in line.",
+        BookingStatus.EXPIRED: (
+            "Was OFFERED and not accepted before its deadline: its seats went to the next in line; it holds no "
+            "seat and no place in line."
+        ),
         BookingStatus.CANCELLED: (
-            "Cancelled by its user, an ADMIN, or with its event; holds no seat and no place in line."
+            "Cancelled (or an offer declined) by its user, an ADMIN, or with its event; holds no seat and no place "
+            "in line."
+        ),
+    },
+)
+_expose(
+    WaitlistPolicy,
+    "What happens to the head of an event's waiting list when seats free up (Event.waitlistPolicy).",
+    {
+        WaitlistPolicy.AUTO_CONFIRM: "Promotion confirms at once (the default).",
+        WaitlistPolicy.OFFER: (
+            "Promotion makes the booking OFFERED: its seats are held for Event.offerMinutes, until it is accepted "
+            "(acceptOffer), declined (cancelBooking) or expires; then they go to the next in line."
+        ),
+    },
+)
+_expose(
+    ChangeReason,
+    "Why a booking's status changed (BookingChange.reason).",
+    {
+        ChangeReason.BOOKED: "Booked with its seats free: CONFIRMED at once.",
+        ChangeReason.WAITLISTED: "Booked while the seats were taken or people waited: joined the end of the line.",
+        ChangeReason.PROMOTED: (
+            "Confirmed from the line by seats others freed (a cancel, a declined or expired offer) under "
+            "AUTO_CONFIRM, or an open offer confirmed when its event switched from OFFER to AUTO_CONFIRM."
+        ),
+        ChangeReason.OFFERED: "Left the line with an offer: seats held until the offer's deadline (OFFER events).",
+        ChangeReason.ACCEPTED: "Its user accepted the offer (acceptOffer): CONFIRMED.",
+        ChangeReason.DECLINED: "The offer was declined (cancelBooking on an OFFERED booking): CANCELLED.",
+        ChangeReason.EXPIRED: "The offer's deadline passed before it was accepted: EXPIRED.",
+        ChangeReason.CANCELLED: "Cancelled by its user or an ADMIN.",
+        ChangeReason.EVENT_CANCELLED: "Cancelled with its event.",
+        ChangeReason.CAPACITY_CHANGED: (
+            "Confirmed or offered from the line because the event's capacity was raised (status says which)."
+        ),
+        ChangeReason.PURGED: (
+            "Confirmed or offered from the line into seats freed by the purge of synthetic users (status says which)."
         ),
     },
 )
@@ -70,8 +109,8 @@ _expose(
     CancelReason,
     "Why a cancelled booking was cancelled (Booking.cancellationReason).",
     {
-        CancelReason.BOOKER: "Its user cancelled it, or deleted their account.",
-        CancelReason.ADMIN: "An ADMIN cancelled it.",
+        CancelReason.BOOKER: "Its user cancelled it (or declined its offer), or deleted their account.",
+        CancelReason.ADMIN: "An ADMIN cancelled it (or declined its offer).",
         CancelReason.EVENT_CANCELLED: "The organizer (or an ADMIN) cancelled the event, and every booking with it.",
     },
     name="CancellationReason",
@@ -84,4 +123,4 @@ class EventOrder(enum.Enum):
     START_TIME_DESC = strawberry.enum_value("START_TIME_DESC", description="Latest first")
 
 
-__all__ = ["BookingStatus", "CancelReason", "EventOrder", "EventStatus", "Role"]
+__all__ = ["BookingStatus", "CancelReason", "ChangeReason", "EventOrder", "EventStatus", "Role", "WaitlistPolicy"]

@@ -77,14 +77,17 @@ class Mutation:
     create_event = strawberry.mutation(
         resolver=event_resolvers.create_event,
         description="Creates an event as a DRAFT owned by the caller: ORGANIZER or ADMIN. Errors: UNAUTHENTICATED, "
-        "FORBIDDEN (AUDIENCE), BAD_USER_INPUT (a field out of bounds; startsAt past or without a time zone).",
+        "FORBIDDEN (AUDIENCE), BAD_USER_INPUT (a field out of bounds; startsAt past or without a time zone; "
+        "offerMinutes out of 1..10080).",
         extensions=[requires(IsOrganizer())],
     )
     update_event = strawberry.mutation(
         resolver=event_resolvers.update_event,
-        description="Changes an event's details; raising capacity promotes from the waiting list. Its organizer or "
-        "an ADMIN. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT (out of bounds, capacity below the "
-        "confirmed seats), CONFLICT (the event is cancelled).",
+        description="Changes an event's details; raising capacity promotes (or offers, under OFFER) from the "
+        "waiting list, and switching waitlistPolicy from OFFER to AUTO_CONFIRM confirms the open offers. Its "
+        "organizer or an ADMIN. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT (out of bounds, "
+        "capacity below the confirmed and offered seats, offerMinutes out of 1..10080), CONFLICT (the event is "
+        "cancelled).",
         extensions=[requires(IsOrganizer())],
     )
     publish_event = strawberry.mutation(
@@ -103,16 +106,29 @@ class Mutation:
         resolver=bookings.book_event,
         description="Books seats under the event's row lock: CONFIRMED when they are free and nobody waits, else "
         "WAITLISTED at the end of the line (first come, first served). Any signed-in user, on a PUBLISHED event "
-        "that has not started. Errors: UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT (quantity out of range), "
-        "CONFLICT (an active booking on this event already; the event is not published, cancelled or started).",
+        "that has not started. With `idempotencyKey`, a retry answers the first call's booking instead of booking "
+        "again, even when the retries race. Errors: UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT (quantity out of "
+        "range; a key out of 1..128 characters or already used with other arguments), CONFLICT (an active booking "
+        "on this event already; the event is not published, cancelled or started).",
         extensions=[requires()],
     )
     cancel_booking = strawberry.mutation(
         resolver=bookings.cancel_booking,
-        description="Cancels a booking. A CONFIRMED one frees its seats and promotes from the head of the waiting "
-        "list in the same transaction; a WAITLISTED one leaves the line and everyone behind moves up. The booking's "
-        "user or an ADMIN. Errors: UNAUTHENTICATED, NOT_FOUND (also for someone else's booking), CONFLICT (already "
-        "cancelled).",
+        description="Cancels a booking. A CONFIRMED one frees its seats and promotes (or offers them) from the head "
+        "of the waiting list in the same transaction; a WAITLISTED one leaves the line and everyone behind moves "
+        "up; an OFFERED one declines the offer, and its seats go to the next in line. The booking's user or an "
+        "ADMIN. With `idempotencyKey`, a retry answers the first call's booking instead of a CONFLICT. Errors: "
+        "UNAUTHENTICATED, NOT_FOUND (also for someone else's booking), BAD_USER_INPUT (a key out of 1..128 "
+        "characters or already used with other arguments), CONFLICT (already cancelled, or EXPIRED).",
+        extensions=[requires()],
+    )
+    accept_offer = strawberry.mutation(
+        resolver=bookings.accept_offer,
+        description="Accepts an open offer: the OFFERED booking becomes CONFIRMED and keeps the seats held for it. "
+        "Only the booking's user. An offer whose offerExpiresAt has passed is never confirmed: it becomes EXPIRED, "
+        "its seats go to the next in line, and the answer is CONFLICT. Errors: UNAUTHENTICATED, FORBIDDEN (an ADMIN "
+        "or the event's organizer: only the booker accepts), NOT_FOUND (no such booking, or someone else's), "
+        "CONFLICT (the booking is not OFFERED, or its deadline has passed).",
         extensions=[requires()],
     )
     simulate_bookings = strawberry.mutation(
@@ -183,7 +199,8 @@ class Subscription:
     my_booking_updates = strawberry.subscription(
         resolver=live.my_booking_updates,
         description="The caller's bookings whenever they change: confirmations, promotions from the waiting list, "
-        "new places in line, cancellations. Signed in only (UNAUTHENTICATED otherwise).",
+        "offers (OFFERED, with offerExpiresAt) and what became of them (CONFIRMED, EXPIRED, CANCELLED), new places "
+        "in line, cancellations. Signed in only (UNAUTHENTICATED otherwise).",
         extensions=[requires()],
     )
 

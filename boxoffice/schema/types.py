@@ -14,11 +14,11 @@ from boxoffice.auth.service import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWO
 from boxoffice.booking.queries import booking_counts, booking_page
 from boxoffice.booking.simulate import SimulationResult
 from boxoffice.db import models
-from boxoffice.db.models import MAX_SEATS_PER_BOOKING
-from boxoffice.errors import NotFound
+from boxoffice.db.models import DEFAULT_OFFER_MINUTES, MAX_OFFER_MINUTES, MAX_SEATS_PER_BOOKING
+from boxoffice.errors import Forbidden, NotFound
 from boxoffice.events.service import MAX_CAPACITY, MAX_DESCRIPTION, MAX_TITLE, MAX_VENUE, ensure_manages
 from boxoffice.live.read_cache import EventRow
-from boxoffice.schema.enums import BookingStatus, CancelReason, EventStatus, Role
+from boxoffice.schema.enums import BookingStatus, CancelReason, ChangeReason, EventStatus, Role, WaitlistPolicy
 
 Info = strawberry.Info[Context, None]
 
@@ -94,10 +94,21 @@ class EventType:
     starts_at: datetime = strawberry.field(description="When it starts, with time zone; bookings close then")
     capacity: int = strawberry.field(description=f"Seats in total, 1..{MAX_CAPACITY}")
     seats_remaining: int = strawberry.field(
-        description="Seats free right now: capacity - confirmed seats, never below 0"
+        description="Seats free right now: capacity - confirmed seats - seats held by open offers, never below 0"
     )
     waitlist_length: int = strawberry.field(description="WAITLISTED bookings right now (bookings, not seats)")
     status: EventStatus = strawberry.field(description="DRAFT, PUBLISHED or CANCELLED (see EventStatus)")
+    waitlist_policy: WaitlistPolicy = strawberry.field(
+        description="What seats freed for the waiting list do: confirm its head at once (AUTO_CONFIRM, the default) "
+        "or offer them to it for offerMinutes (OFFER); see WaitlistPolicy"
+    )
+    offer_minutes: int = strawberry.field(
+        description=f"How long an offer holds its seats under the OFFER policy, 1..{MAX_OFFER_MINUTES} minutes "
+        f"(default {DEFAULT_OFFER_MINUTES}); kept but unused under AUTO_CONFIRM"
+    )
+    offered_seats: int = strawberry.field(
+        description="Seats held by open offers (OFFERED bookings) right now: neither free nor confirmed"
+    )
     organizer_id: strawberry.Private[int]
     event_id: strawberry.Private[int]
 
@@ -114,6 +125,9 @@ class EventType:
             seats_remaining=max(event.seats_remaining, 0),
             waitlist_length=event.waitlist_count,
             status=event.status,
+            waitlist_policy=event.waitlist_policy,
+            offer_minutes=event.offer_minutes,
+            offered_seats=event.offered_seats,
             organizer_id=event.organizer_id,
         )
 
@@ -122,8 +136,8 @@ class EventType:
         return await _user(info, self.organizer_id)
 
     @strawberry.field(
-        description="The caller's active (CONFIRMED or WAITLISTED) booking on this event; null when signed out "
-        "or without one"
+        description="The caller's active (CONFIRMED, WAITLISTED or OFFERED) booking on this event; null when signed "
+        "out or without one"
     )
     async def my_booking(self, info: Info) -> BookingType | None:
         booking = await info.context.loaders.my_booking.load(self.event_id)
@@ -200,7 +214,9 @@ class EventType:
 class BookingType:
     id: strawberry.ID = strawberry.field(description="The booking's id (a positive integer, as a string)")
     quantity: int = strawberry.field(description=f"Seats in this booking, 1..{MAX_SEATS_PER_BOOKING}")
-    status: BookingStatus = strawberry.field(description="CONFIRMED, WAITLISTED or CANCELLED (see BookingStatus)")
+    status: BookingStatus = strawberry.field(
+        description="CONFIRMED, WAITLISTED, OFFERED, EXPIRED or CANCELLED (see BookingStatus)"
+    )
     created_at: datetime = strawberry.field(description="When it was booked; the waiting list is in this order")
     confirmed_at: datetime | None = strawberry.field(
         description="When it got its seats (at booking or when promoted from the waiting list); null until then"
@@ -208,6 +224,10 @@ class BookingType:
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled; null while active")
     cancellation_reason: CancelReason | None = strawberry.field(
         description="Why it was cancelled; null unless CANCELLED (and for bookings cancelled before this was kept)"
+    )
+    offer_expires_at: datetime | None = strawberry.field(
+        description="While OFFERED: when the offer ends; accept it (acceptOffer) before then, or it becomes EXPIRED "
+        "and its seats go to the next in line. Null in every other status"
     )
     booking_id: strawberry.Private[int]
     event_id: strawberry.Private[int]
@@ -226,6 +246,7 @@ class BookingType:
             confirmed_at=booking.confirmed_at,
             cancelled_at=booking.cancelled_at,
             cancellation_reason=CancelReason(booking.cancel_reason) if booking.cancel_reason else None,
+            offer_expires_at=booking.offer_expires_at,
         )
 
     @strawberry.field(description="The event it is for")
@@ -248,6 +269,38 @@ class BookingType:
         if self.status is not BookingStatus.WAITLISTED:
             return None
         return await info.context.loaders.waitlist_position.load(self.booking_id)
+
+    @strawberry.field(
+        description="Every change of its status, oldest first, with why it happened and its place in line where "
+        "that applies: for its user, the event's organizer and ADMINs (others get FORBIDDEN, signed out "
+        "UNAUTHENTICATED)",
+        extensions=[requires()],
+    )
+    async def history(self, info: Info) -> list[BookingChangeType]:
+        context = info.context
+        event = await context.loaders.events.load(self.event_id)
+        if event is None or not (await context.actor()).may_see_history(self, event):
+            raise Forbidden("Only the booking's user, the event's organizer and admins can read its history")
+        changes = await context.loaders.booking_history.load(self.booking_id)
+        return [BookingChangeType.from_model(change) for change in changes]
+
+
+@strawberry.type(
+    name="BookingChange",
+    description="One change of a booking's status (Booking.history): when, to what, and why",
+)
+class BookingChangeType:
+    at: datetime = strawberry.field(description="When it happened (the database's clock)")
+    status: BookingStatus = strawberry.field(description="The booking's status from then on")
+    reason: ChangeReason = strawberry.field(description="Why it changed (see ChangeReason)")
+    waitlist_position: int | None = strawberry.field(
+        description="The place in line (1 = next) it joined at (WAITLISTED) or held just before leaving the line "
+        "(PROMOTED, OFFERED, CAPACITY_CHANGED, PURGED); null otherwise"
+    )
+
+    @classmethod
+    def from_model(cls, change: models.BookingChange) -> BookingChangeType:
+        return cls(at=change.at, status=change.status, reason=change.reason, waitlist_position=change.waitlist_position)
 
 
 @strawberry.type(description="Where a page of a Relay-style list ends, and whether more follows")
@@ -288,6 +341,10 @@ class BookingCounts:
     confirmed_tickets: int = strawberry.field(description="Seats held by the CONFIRMED bookings")
     waitlisted_tickets: int = strawberry.field(description="Seats the WAITLISTED bookings wait for")
     cancelled_tickets: int = strawberry.field(description="Seats the CANCELLED bookings were for")
+    offered: int = strawberry.field(description="OFFERED bookings (open offers)")
+    expired: int = strawberry.field(description="EXPIRED bookings (offers not accepted in time)")
+    offered_tickets: int = strawberry.field(description="Seats held by the open offers")
+    expired_tickets: int = strawberry.field(description="Seats the EXPIRED offers were for")
 
 
 @strawberry.type(description="A page of an event's bookings (Event.bookingsPage), with counts over all of them")
@@ -307,6 +364,10 @@ class BookingConnection:
             confirmed_tickets=found.tickets[BookingStatus.CONFIRMED],
             waitlisted_tickets=found.tickets[BookingStatus.WAITLISTED],
             cancelled_tickets=found.tickets[BookingStatus.CANCELLED],
+            offered=found.bookings[BookingStatus.OFFERED],
+            expired=found.bookings[BookingStatus.EXPIRED],
+            offered_tickets=found.tickets[BookingStatus.OFFERED],
+            expired_tickets=found.tickets[BookingStatus.EXPIRED],
         )
 
     @strawberry.field(description="How many bookings match the status filter, over all pages")
@@ -395,11 +456,21 @@ class EventInput:
     )
     capacity: int = strawberry.field(description=f"Seats in total, 1..{MAX_CAPACITY}")
     description: str = strawberry.field(default="", description=f"What it is about, 0..{MAX_DESCRIPTION} characters")
+    waitlist_policy: WaitlistPolicy | None = strawberry.field(
+        default=WaitlistPolicy.AUTO_CONFIRM,
+        description="What seats freed for the waiting list do (see WaitlistPolicy); null means AUTO_CONFIRM",
+    )
+    offer_minutes: int | None = strawberry.field(
+        default=DEFAULT_OFFER_MINUTES,
+        description=f"How long an offer holds its seats, 1..{MAX_OFFER_MINUTES} minutes; null means "
+        f"{DEFAULT_OFFER_MINUTES}",
+    )
 
 
 @strawberry.input(
     description="Changes to an event: only the fields given change, with the same limits as EventInput. Raising "
-    "capacity promotes from the waiting list; lowering it below the confirmed seats is BAD_USER_INPUT."
+    "capacity promotes (or offers) from the waiting list; lowering it below the confirmed and offered seats is "
+    "BAD_USER_INPUT."
 )
 class EventUpdateInput:
     title: str | None = strawberry.field(default=None, description=f"A new name, 1..{MAX_TITLE} characters")
@@ -411,7 +482,16 @@ class EventUpdateInput:
         default=None, description="A new start, with a time zone, in the future"
     )
     capacity: int | None = strawberry.field(
-        default=None, description=f"A new number of seats, 1..{MAX_CAPACITY}, at least the confirmed seats"
+        default=None,
+        description=f"A new number of seats, 1..{MAX_CAPACITY}, at least the confirmed and offered seats",
+    )
+    waitlist_policy: WaitlistPolicy | None = strawberry.field(
+        default=None,
+        description="A new policy; switching from OFFER to AUTO_CONFIRM confirms the open offers at once",
+    )
+    offer_minutes: int | None = strawberry.field(
+        default=None,
+        description=f"A new offer length, 1..{MAX_OFFER_MINUTES} minutes, for offers made from now on",
     )
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from boxoffice.booking.service import book
 from boxoffice.db.models import Role
-from boxoffice.db.session import Database
 from tests.support.factories import booker
+from tests.support.statements import counting_statements
 
 PAGE = """
 query($first: Int!) {
@@ -22,20 +17,6 @@ query($first: Int!) {
     } }
   }
 }"""
-
-
-@contextmanager
-def counting_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_events_page_cost_does_not_grow_with_its_size(db, make_user, make_event, gql, token_for) -> None:

@@ -11,6 +11,7 @@ import pytest
 from boxoffice.booking.service import book
 from boxoffice.db.models import Event, EventStatus, Role, User
 from tests.support.factories import PASSWORD, booker
+from tests.support.offers import offer_event, open_offer
 
 CALLERS = ["signed_out", "audience", "owner", "other_organizer", "admin"]
 OK, NULL = "ok", "null"
@@ -25,6 +26,8 @@ class World:
     draft: Event
     spare: Event
     booking_id: int
+    # The audience member's open offer on an OFFER event of the owner's.
+    offer_id: int
 
 
 @pytest.fixture
@@ -41,9 +44,11 @@ async def world(make_user, make_event, token_for, db) -> World:
     spare = await make_event(capacity=5, organizer=owner)
     async with db.sessions() as session:
         booking = await book(session, booker(users["audience"].id), published.id)
+    offering = await offer_event(make_event, db, organizer=owner)
+    offer = await open_offer(db, offering, await make_user(), users["audience"])
     tokens: dict[str, str | None] = {name: token_for(user) for name, user in users.items()}
     tokens["signed_out"] = None
-    return World(users, tokens, published, draft, spare, booking.id)
+    return World(users, tokens, published, draft, spare, booking.id, offer.offered.id)
 
 
 def _everyone(outcome: str) -> dict[str, str]:
@@ -76,6 +81,18 @@ CASES = [
         "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
         lambda w: {"e": w.users["audience"].email, "p": PASSWORD},
         _everyone(OK),
+    ),
+    Case(
+        "createEvent with the offer policy",
+        "mutation($i: EventInput!) { createEvent(input: $i) { waitlistPolicy offerMinutes } }",
+        lambda w: {"i": {**EVENT_INPUT, "waitlistPolicy": "OFFER", "offerMinutes": 30}},
+        _expect(UNAUTH, FORBIDDEN, OK, OK, OK),
+    ),
+    Case(
+        "updateEvent policy",
+        "mutation($id: ID!) { updateEvent(id: $id, input: {waitlistPolicy: OFFER, offerMinutes: 5}) { offerMinutes } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
     ),
     Case(
         "createEvent",
@@ -133,6 +150,31 @@ CASES = [
         _expect(UNAUTH, OK, NOT_FOUND, NOT_FOUND, OK),
     ),
     Case(
+        "cancelBooking with an idempotency key",
+        'mutation($id: ID!) { cancelBooking(id: $id, idempotencyKey: "k-1") { status } }',
+        lambda w: {"id": str(w.booking_id)},
+        _expect(UNAUTH, OK, NOT_FOUND, NOT_FOUND, OK),
+    ),
+    Case(
+        "bookEvent with an idempotency key",
+        'mutation($id: ID!) { bookEvent(eventId: $id, idempotencyKey: "k-2") { status } }',
+        lambda w: {"id": str(w.spare.id)},
+        _expect(UNAUTH, OK, OK, OK, OK),
+    ),
+    Case(
+        "acceptOffer of the audience member",
+        "mutation($id: ID!) { acceptOffer(bookingId: $id) { status } }",
+        lambda w: {"id": str(w.offer_id)},
+        # Only the booker accepts: those who could act on the booking otherwise learn so, others that it is not there.
+        _expect(UNAUTH, OK, FORBIDDEN, NOT_FOUND, FORBIDDEN),
+    ),
+    Case(
+        "cancelBooking declines the audience member's offer",
+        "mutation($id: ID!) { cancelBooking(id: $id) { status } }",
+        lambda w: {"id": str(w.offer_id)},
+        _expect(UNAUTH, OK, NOT_FOUND, NOT_FOUND, OK),
+    ),
+    Case(
         "simulateBookings",
         "mutation($id: ID!) { simulateBookings(eventId: $id, users: 3) { bookers confirmed overbooked } }",
         lambda w: {"id": str(w.spare.id)},
@@ -176,6 +218,30 @@ CASES = [
         _expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     ),
     Case("me", "{ me { id } }", lambda w: {}, _expect(NULL, OK, OK, OK, OK)),
+    Case(
+        "Booking.history through myBookings",
+        "{ myBookings { status history { at status reason waitlistPosition } } }",
+        lambda w: {},
+        _expect(UNAUTH, OK, OK, OK, OK),
+    ),
+    Case(
+        "Booking.history through Event.bookings",
+        "query($id: ID!) { event(id: $id) { bookings { history { reason } } } }",
+        lambda w: {"id": str(w.published.id)},
+        _expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    Case(
+        "Booking.history through acceptOffer",
+        "mutation($id: ID!) { acceptOffer(bookingId: $id) { history { reason } } }",
+        lambda w: {"id": str(w.offer_id)},
+        _expect(UNAUTH, OK, FORBIDDEN, NOT_FOUND, FORBIDDEN),
+    ),
+    Case(
+        "Booking.offerExpiresAt through myBookings",
+        "{ myBookings { status offerExpiresAt } }",
+        lambda w: {},
+        _expect(UNAUTH, OK, OK, OK, OK),
+    ),
     Case("myBookings", "{ myBookings { id } }", lambda w: {}, _expect(UNAUTH, OK, OK, OK, OK)),
     Case(
         "users",
@@ -224,6 +290,24 @@ CASES = [
         "event published",
         "query($id: ID!) { event(id: $id) { id organizer { name } myBooking { id } } }",
         lambda w: {"id": str(w.published.id)},
+        _everyone(OK),
+    ),
+    Case(
+        "Event policy fields, published",
+        "query($id: ID!) { event(id: $id) { waitlistPolicy offerMinutes offeredSeats } }",
+        lambda w: {"id": str(w.published.id)},
+        _everyone(OK),
+    ),
+    Case(
+        "Event policy fields, draft",
+        "query($id: ID!) { event(id: $id) { waitlistPolicy offerMinutes offeredSeats } }",
+        lambda w: {"id": str(w.draft.id)},
+        _expect(NULL, NULL, OK, NULL, OK),
+    ),
+    Case(
+        "Event policy fields through the list",
+        "{ events { edges { node { waitlistPolicy offerMinutes offeredSeats } } } }",
+        lambda w: {},
         _everyone(OK),
     ),
 ]

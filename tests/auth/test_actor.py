@@ -66,6 +66,19 @@ def test_a_booking_is_cancelled_by_its_user_or_an_admin_only() -> None:
     assert not Actor.user(OTHER, Role.ORGANIZER).may_cancel(booking)
 
 
+def test_a_booking_history_is_read_by_its_user_the_event_organizer_and_admins_only() -> None:
+    booker, organizer, stranger = 3, OWNER, OTHER
+    booking = _Booking(user_id=booker)
+    assert Actor.user(booker, Role.AUDIENCE).may_see_history(booking, PUBLISHED)
+    assert Actor.user(organizer, Role.ORGANIZER).may_see_history(booking, PUBLISHED)
+    assert Actor.user(stranger, Role.ADMIN).may_see_history(booking, PUBLISHED)
+    assert not Actor.user(stranger, Role.ORGANIZER).may_see_history(booking, PUBLISHED)
+    assert not Actor.user(stranger, Role.AUDIENCE).may_see_history(booking, PUBLISHED)
+    assert not Actor.anonymous().may_see_history(booking, PUBLISHED)
+    # An organizer demoted to AUDIENCE no longer manages the event, so no longer reads its bookings' histories.
+    assert not Actor.user(organizer, Role.AUDIENCE).may_see_history(booking, PUBLISHED)
+
+
 def test_the_role_ladder_orders_audience_organizer_admin() -> None:
     organizer = Actor.user(OWNER, Role.ORGANIZER)
     assert organizer.is_at_least(Role.AUDIENCE) and organizer.is_at_least(Role.ORGANIZER)

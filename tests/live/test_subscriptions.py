@@ -185,3 +185,18 @@ async def test_publishing_and_cancelling_are_pushed(
     assert (resized["capacity"], resized["seatsRemaining"]) == (7, 7)
     await server.graphql("mutation ($id: ID!) { cancelEvent(id: $id) { id } }", {"id": str(draft.id)}, token)
     assert (await watcher.next_data())["eventUpdates"]["status"] == "CANCELLED"
+
+
+async def test_my_own_cancellation_is_pushed_to_me(
+    server: Server, make_user: UserFactory, make_event: EventFactory, subscribe: Subscribe
+) -> None:
+    event, me = await make_event(capacity=3), await make_user()
+    mine = (await server.graphql(BOOK, {"id": str(event.id)}, server.token(me)))["bookEvent"]
+    feed = await subscribe(server.ws_url, MY_BOOKING_UPDATES, token=server.token(me))
+    await wait_until(lambda: server.hub.stats()["booking_subscribers_ready"] == 1, what="the subscription")
+
+    await server.graphql(CANCEL, {"id": mine["id"]}, server.token(me))
+
+    # The first push this connection gets is of an ended booking: nothing about it was cached before.
+    cancelled = (await feed.next_data())["myBookingUpdates"]
+    assert (cancelled["id"], cancelled["status"], cancelled["event"]["seatsRemaining"]) == (mine["id"], "CANCELLED", 3)
