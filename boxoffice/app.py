@@ -131,9 +131,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
-    # POST /graphql first, straight to Strawberry's ASGI view with the router's JSON hooks
-    # (boxoffice/api/http_post.py); the router serves GET and WebSocket on the same path.
-    app.router.routes.append(Route("/graphql", endpoint=GraphQLPost(schema, app.state, like=graphql), methods=["POST"]))
+    # POST /graphql first (ahead of FastAPI's docs routes too: each is a pattern match per request), straight to
+    # Strawberry's ASGI view with the router's JSON hooks (boxoffice/api/http_post.py); the router serves GET and
+    # WebSocket on the same path.
+    post = Route("/graphql", endpoint=GraphQLPost(schema, app.state, like=graphql), methods=["POST"])
+    app.router.routes.insert(0, post)
     app.include_router(graphql, prefix="/graphql")
 
     # Its own connection and a short timeout: a loaded but healthy server answers at once (api/health.py).

@@ -10,14 +10,17 @@ queries via GET) and WebSocket keep going through the FastAPI router.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from cross_web import HTTPException
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.schema import BaseSchema
 
@@ -46,6 +49,35 @@ class GraphQLPost(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str | bytes:
         return self._like.encode_json(data)
 
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The usual request, a JSON object POSTed as `application/json` with no streamed answer asked for, read with
+        orjson into what Strawberry would make of it; anything else Strawberry's own way.
+
+        Strawberry's way parses the Content-Type with the email package and the body with the standard library:
+        ~40% of the view's own time on a cached read. A body orjson reads differently from the standard library
+        is left to it too: not JSON to orjson (lone surrogates, NaN, a byte order mark...), or a number of 19 or
+        more digits (orjson reads integers past 64 bits as floats)."""
+        headers = request.headers
+        if (
+            request.content_type == "application/json"
+            and ("accept" not in headers or self._get_stream_transport_from_headers(headers) is None)
+            and isinstance(data := _json_object(await request.get_body()), dict)
+        ):
+            query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+            if (
+                isinstance(query, str | None)
+                and isinstance(variables, dict | None)
+                and isinstance(extensions, dict | None)
+            ):
+                return GraphQLRequestData(
+                    query=query,
+                    variables=variables,
+                    operation_name=data.get("operationName"),
+                    extensions=extensions,
+                    protocol="http",
+                )
+        return await super().parse_http_body(request)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -70,3 +102,16 @@ class GraphQLPost(GraphQL[Context, None]):
             context.response = response
         request.scope[_CONTEXT_KEY] = context
         return context
+
+
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+
+
+def _json_object(body: bytes) -> object:
+    """The body as orjson reads it, or None where it might read differently from the standard library."""
+    if _LONG_NUMBER.search(body):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None

@@ -1,5 +1,6 @@
 // GraphQL over HTTP POST. Every failure becomes an ApiError whose message a person can read.
 import { end as endSession, token } from './auth.js';
+import { noteServerDate } from './clock.js';
 
 const ENDPOINT = '/graphql';
 
@@ -25,17 +26,50 @@ export function describeGraphQLError(error) {
   return message || 'Something went wrong. Please try again.';
 }
 
-export async function graphql(query, variables = {}) {
+// A request that may be sent twice waits this long for an answer before it counts as lost.
+const RETRYABLE_TIMEOUT_MS = 30_000;
+const RETRY_DELAY_MS = 500;
+
+/**
+ * A fresh key for one click on a booking or cancel button; the request's automatic retry sends it again,
+ * so the server acts once. randomUUID needs a secure context (https or localhost); elsewhere, 128 random bits.
+ */
+export function newIdempotencyKey() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** fetch, and for a request safe to repeat (`retry`), once more with the very same body after a lost answer. */
+async function send(init, retry) {
+  const attempt = () => fetch(ENDPOINT, retry ? { ...init, signal: AbortSignal.timeout(RETRYABLE_TIMEOUT_MS) } : init);
+  try {
+    return await attempt();
+  } catch (error) {
+    // TypeError: the connection failed or dropped; TimeoutError: no answer in time. Either way the server may
+    // or may not have acted, which only a request carrying its idempotency key may safely find out by asking again.
+    if (!retry || !(error instanceof TypeError || error?.name === 'TimeoutError')) throw error;
+  }
+  await new Promise((resolve) => { setTimeout(resolve, RETRY_DELAY_MS); });
+  return attempt();
+}
+
+/**
+ * POST a GraphQL document. `retry: true` marks a request that is safe to send twice (a query, or a mutation
+ * carrying an idempotencyKey): after a network failure or timeout it is sent once more, unchanged.
+ */
+export async function graphql(query, variables = {}, { retry = false } = {}) {
   const sentToken = token();
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (sentToken) headers.Authorization = `Bearer ${sentToken}`;
 
   let response;
+  const sentAt = Date.now();
   try {
-    response = await fetch(ENDPOINT, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    response = await send({ method: 'POST', headers, body: JSON.stringify({ query, variables }) }, retry);
   } catch {
     throw new ApiError('Could not reach the server. Check your connection and try again.', 'NETWORK');
   }
+  noteServerDate(response.headers.get('Date'), sentAt, Date.now());
 
   let body;
   try {

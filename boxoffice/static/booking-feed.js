@@ -1,8 +1,8 @@
 // Follows the signed-in person's bookings for the whole visit: one myBookingUpdates subscription,
-// shared by every page, and the one place that notices a promotion off the waitlist.
+// shared by every page, and the one place that notices a promotion off the waitlist, an offer, or its expiry.
 import { graphql } from './api.js';
 import { isSignedIn, onSessionChange } from './auth.js';
-import { plural } from './format.js';
+import { formatDeadline, plural } from './format.js';
 import { announce } from './notices.js';
 import { MY_BOOKING_STATUSES, MY_BOOKING_UPDATES } from './queries.js';
 import { live } from './realtime.js';
@@ -13,7 +13,8 @@ let stopSubscription = null;
 
 /**
  * Every booking the app sees passes through here, whichever way it arrived (a page load, a
- * mutation answer, a subscription). Seeing WAITLISTED then CONFIRMED for one booking is a promotion.
+ * mutation answer, a subscription). Seeing WAITLISTED then CONFIRMED for one booking is a promotion;
+ * WAITLISTED then OFFERED an offer to answer; OFFERED then EXPIRED an offer that ran out.
  */
 export function observeBooking(booking, eventTitle = booking?.event?.title) {
   if (!booking?.id) return;
@@ -25,8 +26,19 @@ export function observeBooking(booking, eventTitle = booking?.event?.title) {
     announce(`The organizer cancelled${what}; your booking is cancelled.`, { tone: 'warning', sticky: true });
     return;
   }
+  const what = eventTitle ? ` for “${eventTitle}”` : '';
+  if (previous === 'WAITLISTED' && booking.status === 'OFFERED') {
+    announce(`Seats are offered to you${what}: accept by ${formatDeadline(booking.offerExpiresAt)} on the event page or in My bookings.`, {
+      tone: 'success',
+      sticky: true,
+    });
+    return;
+  }
+  if (previous === 'OFFERED' && booking.status === 'EXPIRED') {
+    announce(`Your offer${what} expired; the seats went to the next person in line.`, { tone: 'warning', sticky: true });
+    return;
+  }
   if (previous === 'WAITLISTED' && booking.status === 'CONFIRMED') {
-    const what = eventTitle ? ` for “${eventTitle}”` : '';
     const verb = booking.quantity === 1 ? 'is' : 'are';
     announce(`Good news: you are off the waiting list! Your ${plural(booking.quantity, 'ticket')}${what} ${verb} confirmed.`, {
       tone: 'success',

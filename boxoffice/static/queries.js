@@ -3,8 +3,11 @@
 const USER_FIELDS = 'id email name role';
 const AUTH_FIELDS = `token expiresAt user { ${USER_FIELDS} }`;
 const EVENT_FIELDS = 'id title description venue startsAt capacity seatsRemaining waitlistLength status';
-const LIVE_EVENT_FIELDS = 'id capacity seatsRemaining waitlistLength status';
-const MY_BOOKING_FIELDS = 'id quantity status waitlistPosition createdAt confirmedAt cancellationReason';
+// What a waiting list does when seats free up, and the seats its open offers hold.
+const POLICY_FIELDS = 'waitlistPolicy offerMinutes offeredSeats';
+const LIVE_EVENT_FIELDS = `id capacity seatsRemaining waitlistLength status ${POLICY_FIELDS}`;
+const MY_BOOKING_FIELDS = 'id quantity status waitlistPosition createdAt confirmedAt cancellationReason offerExpiresAt';
+const HISTORY_FIELDS = 'history { at status reason waitlistPosition }';
 
 export const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) { ${AUTH_FIELDS} }
@@ -24,7 +27,7 @@ export const PUBLISHED_EVENTS = `query PublishedEvents($after: String, $search: 
 }`;
 
 export const EVENT_PAGE = `query EventPage($id: ID!) {
-  event(id: $id) { ${EVENT_FIELDS} organizer { id name } myBooking { ${MY_BOOKING_FIELDS} } }
+  event(id: $id) { ${EVENT_FIELDS} ${POLICY_FIELDS} organizer { id name } myBooking { ${MY_BOOKING_FIELDS} } }
 }`;
 
 export const MY_BOOKING_FOR_EVENT = `query MyBookingForEvent($id: ID!) {
@@ -32,17 +35,24 @@ export const MY_BOOKING_FOR_EVENT = `query MyBookingForEvent($id: ID!) {
 }`;
 
 export const MY_BOOKINGS = `query MyBookings {
-  myBookings { ${MY_BOOKING_FIELDS} cancelledAt event { id title venue startsAt status } }
+  myBookings { ${MY_BOOKING_FIELDS} cancelledAt ${HISTORY_FIELDS} event { id title venue startsAt status } }
 }`;
 
 export const MY_BOOKING_STATUSES = 'query MyBookingStatuses { myBookings { id status } }';
 
-export const BOOK_EVENT = `mutation BookEvent($eventId: ID!, $quantity: Int!) {
-  bookEvent(eventId: $eventId, quantity: $quantity) { ${MY_BOOKING_FIELDS} event { ${LIVE_EVENT_FIELDS} } }
+// Both carry the click's idempotencyKey, so the client's own retry after a network failure cannot act twice.
+export const BOOK_EVENT = `mutation BookEvent($eventId: ID!, $quantity: Int!, $idempotencyKey: String) {
+  bookEvent(eventId: $eventId, quantity: $quantity, idempotencyKey: $idempotencyKey) {
+    ${MY_BOOKING_FIELDS} event { ${LIVE_EVENT_FIELDS} }
+  }
 }`;
 
-export const CANCEL_BOOKING = `mutation CancelBooking($id: ID!) {
-  cancelBooking(id: $id) { ${MY_BOOKING_FIELDS} event { ${LIVE_EVENT_FIELDS} } }
+export const CANCEL_BOOKING = `mutation CancelBooking($id: ID!, $idempotencyKey: String) {
+  cancelBooking(id: $id, idempotencyKey: $idempotencyKey) { ${MY_BOOKING_FIELDS} event { ${LIVE_EVENT_FIELDS} } }
+}`;
+
+export const ACCEPT_OFFER = `mutation AcceptOffer($bookingId: ID!) {
+  acceptOffer(bookingId: $bookingId) { ${MY_BOOKING_FIELDS} event { ${LIVE_EVENT_FIELDS} } }
 }`;
 
 export const EVENT_UPDATES = `subscription EventUpdates($eventId: ID!) {
@@ -53,7 +63,7 @@ export const MY_BOOKING_UPDATES = `subscription MyBookingUpdates {
   myBookingUpdates { ${MY_BOOKING_FIELDS} event { id title status } }
 }`;
 
-const MANAGED_EVENT_FIELDS = `${EVENT_FIELDS} organizer { id name email }`;
+const MANAGED_EVENT_FIELDS = `${EVENT_FIELDS} ${POLICY_FIELDS} organizer { id name email }`;
 const EVENT_PAGE_OF = (alias, status) => `${alias}: events(status: ${status}, first: 50) {
     edges { node { ${MANAGED_EVENT_FIELDS} } }
     pageInfo { hasNextPage }
@@ -82,7 +92,8 @@ export const CANCEL_EVENT = `mutation CancelEvent($id: ID!) {
   cancelEvent(id: $id) { ${MANAGED_EVENT_FIELDS} }
 }`;
 
-const ATTENDEE_FIELDS = `id quantity status waitlistPosition createdAt confirmedAt cancelledAt user { ${USER_FIELDS} }`;
+const ATTENDEE_FIELDS = `id quantity status waitlistPosition createdAt confirmedAt cancelledAt offerExpiresAt
+  ${HISTORY_FIELDS} user { ${USER_FIELDS} }`;
 
 export const EVENT_ATTENDEES = `query EventAttendees($id: ID!) {
   event(id: $id) {
@@ -133,7 +144,7 @@ export const EVENT_BOOKINGS_PAGE = `query EventBookingsPage($id: ID!, $status: B
       edges { node { ${ATTENDEE_FIELDS} } }
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       totalCount
-      counts { confirmed waitlisted cancelled confirmedTickets waitlistedTickets cancelledTickets }
+      counts { confirmed waitlisted offered expired cancelled confirmedTickets waitlistedTickets offeredTickets cancelledTickets }
     }
   }
 }`;

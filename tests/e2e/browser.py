@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
+from tests.support.demo import demo_password
 from tests.support.graphql import GraphQL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +62,43 @@ async def sign_in_as(page: Page, client: GraphQL) -> None:
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-async def published_event(organizer: GraphQL, title: str, capacity: int) -> str:
-    """A published event of `organizer`'s, starting in 2031; its id."""
+def unique(title: str) -> str:
+    """A title no other test (or earlier run against the same server) uses."""
+    return f"{title} {uuid.uuid4().hex[:6]}"
+
+
+async def demo_user(api: GraphQL, email: str) -> GraphQL:
+    """A demo login (alice@, bob@, organizer@, admin@example.com), signed in through the API. Tests that need
+    several people on an event of their own use these rather than registering (sign-ups are rate limited)."""
+    return await api.login(email, demo_password(email))
+
+
+async def organizer_of(api: GraphQL) -> GraphQL:
+    """The demo organizer, signed in through the API."""
+    return await demo_user(api, "organizer@example.com")
+
+
+async def page_of(browser: Browser, base_url: str, person: GraphQL, path: str) -> Page:
+    """A new browser page signed in as `person` (a client the test holds), showing `path` (e.g. "/#/bookings")."""
+    page = await new_page(browser, base_url)
+    await sign_in_as(page, person)
+    await page.goto(path)
+    return page
+
+
+async def published_event(organizer: GraphQL, title: str, capacity: int, offer_minutes: int | None = None) -> str:
+    """A published event of `organizer`'s, starting in 2031; its id. With `offer_minutes`, under the OFFER
+    waitlist policy: freed seats are offered to the head of the line for that long."""
+    event_input: dict[str, object] = {
+        "title": title,
+        "venue": "Test Hall",
+        "startsAt": "2031-01-01T20:00:00Z",
+        "capacity": capacity,
+    }
+    if offer_minutes is not None:
+        event_input.update(waitlistPolicy="OFFER", offerMinutes=offer_minutes)
     created = await organizer(
-        "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
-        {"input": {"title": title, "venue": "Test Hall", "startsAt": "2031-01-01T20:00:00Z", "capacity": capacity}},
+        "mutation($input: EventInput!) { createEvent(input: $input) { id } }", {"input": event_input}
     )
     event_id: str = created["createEvent"]["id"]
     await organizer("mutation($id: ID!) { publishEvent(id: $id) { id } }", {"id": event_id})

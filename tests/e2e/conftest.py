@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# An offer's minute lasts this many seconds on the test server, so a 3-minute offer runs out in seconds.
+OFFER_MINUTE_SECONDS = 2
 # Live updates arrive in well under a second, but CI shares two cores with the server, PostgreSQL and Chromium.
 expect.set_options(timeout=15_000)
 
@@ -50,14 +52,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:<port> of a `boxoffice serve` on a fresh data dir, stopped with SIGINT afterwards.
 
-    BOXOFFICE_E2E_BASE_URL points the tests at a server you already run instead (it must hold the demo data).
+    Offers there run on short minutes (OFFER_MINUTE_SECONDS). BOXOFFICE_E2E_BASE_URL points the tests at a server
+    you already run instead (it must hold the demo data, and should run with BOXOFFICE_OFFER_MINUTE_SECONDS=2, or
+    the test of an offer running out waits minutes).
     """
     if external := os.environ.get("BOXOFFICE_E2E_BASE_URL"):
         yield external.rstrip("/")
         return
 
     # A fresh embedded database guarantees the demo seed; an external DATABASE_URL may not be empty.
-    server = ServeProcess.start(tmp_path_factory.mktemp("boxoffice-data"))
+    server = ServeProcess.start(
+        tmp_path_factory.mktemp("boxoffice-data"), env={"BOXOFFICE_OFFER_MINUTE_SECONDS": str(OFFER_MINUTE_SECONDS)}
+    )
     try:
         yield server.base_url
     finally:

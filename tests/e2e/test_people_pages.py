@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from playwright.async_api import Browser, Route, expect
 
 from tests.support.demo import demo_password
 from tests.support.graphql import GraphQL, GraphQLError
 
-from .browser import new_page, published_event, sign_in_as, sign_in_with_demo_button
+from .browser import new_page, organizer_of, published_event, sign_in_as, sign_in_with_demo_button, unique
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-async def organizer_of(api: GraphQL) -> GraphQL:
-    return await api.login("organizer@example.com", demo_password("organizer@example.com"))
-
-
-def unique(title: str) -> str:
-    return f"{title} {uuid.uuid4().hex[:6]}"
 
 
 async def test_bookers_hear_live_and_read_in_my_bookings_that_the_organizer_cancelled(

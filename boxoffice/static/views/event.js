@@ -1,20 +1,25 @@
 // One event: details, live availability, and the caller's own booking (book, wait, cancel).
-import { ApiError, graphql } from '../api.js';
+import { ApiError, graphql, newIdempotencyKey } from '../api.js';
 import { isSignedIn } from '../auth.js';
 import { observeBooking, onMyBookingUpdate } from '../booking-feed.js';
+import { serverNow } from '../clock.js';
 import { h, replace } from '../dom.js';
-import { formatDateTime, plural } from '../format.js';
+import { durationWords, formatDateTime, formatDeadline, plural } from '../format.js';
 import { announce } from '../notices.js';
 import { BOOK_EVENT, CANCEL_BOOKING, EVENT_PAGE, EVENT_UPDATES, MY_BOOKING_FOR_EVENT } from '../queries.js';
 import { live } from '../realtime.js';
+import { offerCard, offerPolicyText } from '../offer.js';
 import { link } from '../router.js';
 import {
   confirmingButton, errorBox, field, loading, pageHeading, showNotFound, statusBadge, whileBusy,
 } from '../ui.js';
-import { availabilityText, waitlistText } from './events.js';
+import { availabilityText, offeredText, waitlistText } from './events.js';
 
 const MAX_QUANTITY = 10;
 const REFRESH_DEBOUNCE_MS = 150;
+// After an offer's time is up, ask once more a little later: the server's sweeper expires it within seconds.
+const STALE_RECHECK_MS = 2_500;
+const ENDED = new Set(['CANCELLED', 'EXPIRED']);
 
 // Event ids are positive 32-bit integers; anything else in "#/events/<id>" cannot name an event.
 const MAX_EVENT_ID = 2 ** 31 - 1;
@@ -37,11 +42,14 @@ export function renderEvent(outlet, { id }) {
   let event = null;
   let left = false;
   let lostBooking = false; // the person held a booking here when the organizer cancelled the event
+  let expiredOffer = null; // the person's offer here ran out (shown until they book again)
+  const offeredIds = new Set(); // bookings we showed as offers, so news of their expiry is recognised
   let refreshTimer = null;
   const stops = [];
 
   // Availability and my booking are separate nodes so live updates never steal focus from the form.
   const availability = h('dl', { class: 'stats', 'data-testid': 'availability' });
+  const policyNote = h('p', { class: 'hint', 'data-testid': 'waitlist-policy' });
   const bookingPanel = h('section', { class: 'card booking', 'aria-labelledby': 'booking-title', 'data-testid': 'my-booking' });
   const bookingErrors = errorBox();
 
@@ -78,6 +86,7 @@ export function renderEvent(outlet, { id }) {
           event.status !== 'PUBLISHED' ? h('p', {}, statusBadge(event.status)) : null,
           event.description ? h('p', { class: 'event-description' }, event.description) : null,
           availability,
+          policyNote,
         ),
         bookingPanel,
       ),
@@ -88,12 +97,17 @@ export function renderEvent(outlet, { id }) {
   }
 
   function drawAvailability() {
+    const offers = event.waitlistPolicy === 'OFFER' || event.offeredSeats > 0;
     replace(
       availability,
       h('div', {}, h('dt', {}, 'Seats'), h('dd', { 'data-testid': 'seats' }, availabilityText(event))),
+      offers ? h('div', {}, h('dt', {}, 'Held by offers'), h('dd', { 'data-testid': 'offered-seats' }, offeredText(event))) : null,
       h('div', {}, h('dt', {}, 'Capacity'), h('dd', {}, String(event.capacity))),
       h('div', {}, h('dt', {}, 'Waiting list'), h('dd', { 'data-testid': 'waitlist' }, waitlistText(event))),
     );
+    policyNote.textContent = event.waitlistPolicy === 'OFFER'
+      ? `Waiting list: when seats free up, the next person in line gets an offer to accept within ${durationWords(event.offerMinutes)}.`
+      : 'Waiting list: when seats free up, the next person in line gets them at once.';
   }
 
   function drawBooking() {
@@ -107,6 +121,10 @@ export function renderEvent(outlet, { id }) {
       replace(bookingPanel, title, bookingErrors, ...bookingState(booking));
       return;
     }
+    const expiredNote = expiredOffer
+      ? h('p', { class: 'booking-notice', 'data-testid': 'offer-expired' },
+        `Your offer expired at ${formatDeadline(expiredOffer.offerExpiresAt)}; the seats went to the next person in line.`)
+      : null;
     if (event.status === 'CANCELLED') {
       replace(bookingPanel, title, h('p', { class: 'booking-notice', 'data-testid': 'cancellation-note' }, lostBooking
         ? 'The organizer cancelled this event; your booking is cancelled.'
@@ -117,11 +135,36 @@ export function renderEvent(outlet, { id }) {
       replace(bookingPanel, title, h('p', {}, 'This event is not open for booking.'));
       return;
     }
-    replace(bookingPanel, title, bookingErrors, bookingForm());
+    replace(bookingPanel, title, expiredNote, bookingErrors, bookingForm());
   }
 
   function bookingState(booking) {
     const tickets = plural(booking.quantity, 'ticket');
+    if (booking.status === 'OFFERED') {
+      offeredIds.add(booking.id);
+      return offerCard({
+        booking,
+        errors: bookingErrors,
+        onAccepted: (confirmed) => {
+          observeBooking(confirmed, event.title);
+          applySnapshot(confirmed.event);
+          announce(`Offer accepted: your ${tickets} ${booking.quantity === 1 ? 'is' : 'are'} confirmed.`, { tone: 'success' });
+          applyMyBooking(confirmed);
+        },
+        onDeclined: (declined) => {
+          observeBooking(declined, event.title);
+          applySnapshot(declined.event);
+          event.myBooking = null;
+          announce('You declined the offer; the seats go to the next person in line.');
+          drawBooking();
+          bookingPanel.querySelector('button, input')?.focus();
+        },
+        onStale: () => {
+          refreshMyBookingSoon();
+          setTimeout(refreshMyBookingSoon, STALE_RECHECK_MS);
+        },
+      });
+    }
     if (booking.status === 'CONFIRMED') {
       return [
         h('p', { class: 'booking-state' }, statusBadge('CONFIRMED'), ` ${tickets}. ${booking.quantity === 1 ? 'Your seat is' : 'Your seats are'} held.`),
@@ -131,7 +174,9 @@ export function renderEvent(outlet, { id }) {
     return [
       h('p', { class: 'booking-state' }, statusBadge('WAITLISTED'), ` ${tickets}, `,
         h('strong', { 'data-testid': 'waitlist-position' }, `place ${booking.waitlistPosition ?? '?'} in line`), '.'),
-      h('p', { class: 'hint' }, 'Your place moves up as people ahead of you leave. We will tell you here when you get seats.'),
+      h('p', { class: 'hint' }, event.waitlistPolicy === 'OFFER'
+        ? `Your place moves up as people ahead of you leave. When seats free up for you, we will offer them here; you will have ${durationWords(event.offerMinutes)} to accept.`
+        : 'Your place moves up as people ahead of you leave. We will tell you here when you get seats.'),
       cancelButton(booking, 'Leave the waiting list', 'Leave the waiting list and lose your place?', 'Yes, leave the list'),
     ];
   }
@@ -143,7 +188,8 @@ export function renderEvent(outlet, { id }) {
       confirmLabel,
       errors: bookingErrors,
       onConfirm: async () => {
-        const data = await graphql(CANCEL_BOOKING, { id: booking.id });
+        // A fresh key per click; the automatic retry after a lost answer reuses it.
+        const data = await graphql(CANCEL_BOOKING, { id: booking.id, idempotencyKey: newIdempotencyKey() }, { retry: true });
         observeBooking(data.cancelBooking, event.title);
         applySnapshot(data.cancelBooking.event);
         event.myBooking = null;
@@ -165,7 +211,8 @@ export function renderEvent(outlet, { id }) {
       submit.textContent = fits ? 'Book' : 'Join the waiting list';
       explain.textContent = fits
         ? 'Seats are confirmed straight away.'
-        : 'Not enough free seats for everyone waiting: you will join the end of the waiting list.';
+        : ['Not enough free seats for everyone waiting: you will join the end of the waiting list.', offerPolicyText(event)]
+          .filter(Boolean).join(' ');
     };
     quantity.addEventListener('input', describe);
     form.addEventListener('submit', (submitEvent) => {
@@ -175,15 +222,17 @@ export function renderEvent(outlet, { id }) {
         if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_QUANTITY) {
           throw new ApiError(`Choose between 1 and ${MAX_QUANTITY} tickets.`, 'BAD_USER_INPUT');
         }
-        const data = await graphql(BOOK_EVENT, { eventId: id, quantity: wanted });
+        // A fresh key per click; the automatic retry after a lost answer reuses it, so it books once.
+        const data = await graphql(BOOK_EVENT, { eventId: id, quantity: wanted, idempotencyKey: newIdempotencyKey() }, { retry: true });
         const booking = data.bookEvent;
+        expiredOffer = null;
         observeBooking(booking, event.title);
         applySnapshot(booking.event);
-        event.myBooking = booking;
         announce(booking.status === 'CONFIRMED'
           ? `Booked: ${plural(booking.quantity, 'ticket')} confirmed.`
           : 'You joined the waiting list. Your place in line is shown below and moves up as others leave.');
-        drawBooking();
+        // A live update may have drawn this booking already (and the person may be acting on it): redraw on change only.
+        applyMyBooking(booking);
       }, bookingErrors);
     });
     describe();
@@ -202,13 +251,28 @@ export function renderEvent(outlet, { id }) {
 
   function applyMyBooking(booking) {
     const previous = event.myBooking;
-    // News about an older, already cancelled booking says nothing about the current one.
-    if (booking?.status === 'CANCELLED' && previous && previous.id !== booking.id) return;
-    const active = booking && booking.status !== 'CANCELLED' ? booking : null;
+    const ended = booking && ENDED.has(booking.status);
+    // An offer shown here ran out: say so, unless the person has booked again since.
+    if (booking?.status === 'EXPIRED' && (offeredIds.has(booking.id) || previous?.id === booking.id)
+        && (!previous || previous.id === booking.id)) {
+      if (expiredOffer?.id === booking.id && !previous) return; // already told
+      expiredOffer = booking;
+      event.myBooking = null;
+      drawBooking();
+      return;
+    }
+    // News about an older, already ended booking says nothing about the current one.
+    if (ended && previous && previous.id !== booking.id) return;
+    const active = booking && !ended ? booking : null;
     if (booking?.status === 'CANCELLED' && booking.cancellationReason === 'EVENT_CANCELLED') lostBooking = true;
     if (previous && !active && event.status === 'CANCELLED') lostBooking = true;
+    // An offer gone from the server after its time ran out expired, even if that news has not arrived yet.
+    if (previous?.status === 'OFFERED' && !booking && Date.parse(previous.offerExpiresAt) <= serverNow()) {
+      expiredOffer = { ...previous, status: 'EXPIRED' };
+    }
     const same = previous?.id === active?.id && previous?.status === active?.status
-      && previous?.waitlistPosition === active?.waitlistPosition && previous?.quantity === active?.quantity;
+      && previous?.waitlistPosition === active?.waitlistPosition && previous?.quantity === active?.quantity
+      && previous?.offerExpiresAt === active?.offerExpiresAt;
     event.myBooking = active;
     if (active) observeBooking(active, event.title);
     // Redraw only on change, so an open "are you sure?" is not thrown away by an unrelated update.

@@ -12,6 +12,12 @@ export function availabilityText(event) {
   return event.waitlistLength > 0 ? 'Sold out' : 'Sold out: join the waiting list';
 }
 
+/** Seats held for people in line who have an offer to accept (OFFER policy). */
+export function offeredText(event) {
+  const held = event.offeredSeats ?? 0;
+  return held > 0 ? plural(held, 'seat') : 'None';
+}
+
 /** Each waiting booking is one person (one active booking per person and event). */
 export function peopleWaiting(count) {
   return `${count.toLocaleString('en')} ${count === 1 ? 'person' : 'people'}`;

@@ -2,7 +2,8 @@
 import { ApiError, graphql } from '../api.js';
 import { currentUser, hasRole } from '../auth.js';
 import { h, replace } from '../dom.js';
-import { formatDateTime, plural, statusLabel } from '../format.js';
+import { durationWords, formatDateTime, plural, statusLabel } from '../format.js';
+import { historyDetails } from '../history.js';
 import { announce } from '../notices.js';
 import {
   CANCEL_EVENT, CONSOLE_ALL_EVENTS, CONSOLE_EVENTS, CREATE_EVENT, EVENT_BOOKINGS_PAGE, PUBLISH_EVENT, UPDATE_EVENT,
@@ -110,8 +111,12 @@ export function renderOrganizer(outlet) {
         h('p', { class: 'event-meta' }, h('time', { datetime: event.startsAt }, formatDateTime(event.startsAt)), ' · ', event.venue),
         h('p', { class: 'event-meta' },
           `${event.seatsRemaining} of ${event.capacity} seats left · `
+            + (event.offeredSeats ? `${plural(event.offeredSeats, 'seat')} held by offers · ` : '')
             + (event.waitlistLength ? `${peopleWaiting(event.waitlistLength)} waiting` : 'nobody waiting'),
           isAdmin && event.organizer ? ` · organised by ${event.organizer.name}` : ''),
+        h('p', { class: 'event-meta', 'data-testid': 'waitlist-policy' }, event.waitlistPolicy === 'OFFER'
+          ? `Freed seats are offered to the next in line, with ${durationWords(event.offerMinutes)} to accept`
+          : 'Freed seats go to the next in line at once'),
         itemErrors,
         actions,
         attendees);
@@ -167,12 +172,14 @@ const PAGE_SIZE = 50;
 const FILTERS = [
   { status: 'CONFIRMED', label: 'Confirmed', count: (c) => c.confirmed },
   { status: 'WAITLISTED', label: 'Waiting list', count: (c) => c.waitlisted },
+  { status: 'OFFERED', label: 'Offered', count: (c) => c.offered },
+  { status: 'EXPIRED', label: 'Expired offers', count: (c) => c.expired },
   { status: 'CANCELLED', label: 'Cancelled', count: (c) => c.cancelled },
-  { status: '', label: 'All', count: (c) => c.confirmed + c.waitlisted + c.cancelled },
+  { status: '', label: 'All', count: (c) => c.confirmed + c.waitlisted + c.offered + c.expired + c.cancelled },
 ];
 const number = (n) => n.toLocaleString('en');
 
-/** "Confirmed: 3 people, 4 tickets · Waiting list: 2 people for 3 tickets · Cancelled: 1" */
+/** "Confirmed: 3 people, 4 tickets · Offers open: 1 person for 2 tickets · Waiting list: 2 people for 3 tickets · Cancelled: 1" */
 export function countsText(c) {
   const people = (n) => `${number(n)} ${n === 1 ? 'person' : 'people'}`;
   const tickets = (n) => `${number(n)} ${n === 1 ? 'ticket' : 'tickets'}`;
@@ -182,7 +189,10 @@ export function countsText(c) {
   const waiting = c.waitlisted
     ? `Waiting list: ${people(c.waitlisted)} waiting for ${tickets(c.waitlistedTickets)}`
     : 'Nobody is waiting';
-  return [confirmed, waiting, c.cancelled ? `Cancelled: ${number(c.cancelled)}` : null].filter(Boolean).join(' · ');
+  const offered = c.offered ? `Offers open: ${people(c.offered)} for ${tickets(c.offeredTickets)}` : null;
+  const expired = c.expired ? `Offers run out: ${number(c.expired)}` : null;
+  return [confirmed, offered, waiting, expired, c.cancelled ? `Cancelled: ${number(c.cancelled)}` : null]
+    .filter(Boolean).join(' · ');
 }
 
 /** An event's bookings, PAGE_SIZE at a time, filtered by status, with counts: never the whole list at once. */
@@ -245,17 +255,27 @@ function bookingsPanel(event, errors) {
 
 function bookingsTable(status, caption, bookings) {
   const who = (b) => [b.user.name, b.user.email];
+  const at = (iso) => (iso ? formatDateTime(iso) : '—');
   const columns = {
-    CONFIRMED: [['Name', 'Email', 'Tickets', 'Confirmed at'],
-      (b) => [...who(b), String(b.quantity), b.confirmedAt ? formatDateTime(b.confirmedAt) : '—']],
+    CONFIRMED: [['Name', 'Email', 'Tickets', 'Confirmed at'], (b) => [...who(b), String(b.quantity), at(b.confirmedAt)]],
     WAITLISTED: [['Place', 'Name', 'Email', 'Tickets'],
       (b) => [String(b.waitlistPosition ?? '?'), ...who(b), String(b.quantity)]],
-    CANCELLED: [['Name', 'Email', 'Tickets', 'Cancelled at'],
-      (b) => [...who(b), String(b.quantity), b.cancelledAt ? formatDateTime(b.cancelledAt) : '—']],
+    OFFERED: [['Name', 'Email', 'Tickets', 'Offer ends'], (b) => [...who(b), String(b.quantity), at(b.offerExpiresAt)]],
+    EXPIRED: [['Name', 'Email', 'Tickets', 'Offer ran out'], (b) => [...who(b), String(b.quantity), at(b.offerExpiresAt)]],
+    CANCELLED: [['Name', 'Email', 'Tickets', 'Cancelled at'], (b) => [...who(b), String(b.quantity), at(b.cancelledAt)]],
     '': [['Name', 'Email', 'Tickets', 'Status'], (b) => [...who(b), String(b.quantity), statusLabel(b.status)]],
   }[status];
-  const empty = { CONFIRMED: 'Nobody has confirmed seats yet.', WAITLISTED: 'Nobody is waiting.', CANCELLED: 'No cancelled bookings.', '': 'No bookings yet.' }[status];
-  return table(caption, columns[0], bookings.map(columns[1]), empty);
+  const empty = {
+    CONFIRMED: 'Nobody has confirmed seats yet.',
+    WAITLISTED: 'Nobody is waiting.',
+    OFFERED: 'No open offers.',
+    EXPIRED: 'No offer has run out.',
+    CANCELLED: 'No cancelled bookings.',
+    '': 'No bookings yet.',
+  }[status];
+  // Every row ends with the booking's history, folded: why the seats went where they went.
+  const rows = bookings.map((b) => [...columns[1](b), historyDetails(b.history) ?? '—']);
+  return table(caption, [...columns[0], 'History'], rows, empty);
 }
 
 function table(caption, headings, rows, emptyText) {
@@ -264,5 +284,5 @@ function table(caption, headings, rows, emptyText) {
     h('table', {},
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, headings.map((text) => h('th', { scope: 'col' }, text)))),
-      h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((text) => h('td', {}, text)))))));
+      h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell) => h('td', {}, cell)))))));
 }
