@@ -12,15 +12,13 @@ import json
 
 import asyncpg
 
-from boxoffice.booking.ledger import BOOKING_COLUMNS, IdempotencyRecord, booking_from_record
+from boxoffice.booking.ledger import BOOK_EVENT, BOOKING_COLUMNS, CANCEL_BOOKING, IdempotencyRecord, booking_from_record
 from boxoffice.db.models import Booking
 from boxoffice.errors import BadUserInput
 
 MAX_KEY_LENGTH = 128
 # Keys are kept at least this long (API.md: 24 hours), then pruned by the sweeper.
 KEY_TTL_SECONDS = 24 * 3600.0
-BOOK_EVENT = "bookEvent"
-CANCEL_BOOKING = "cancelBooking"
 
 _LOOKUP_SQL = f"""
     SELECT k.operation AS key_operation, k.arguments AS key_arguments,

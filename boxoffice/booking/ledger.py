@@ -41,6 +41,10 @@ from boxoffice.db.models import (
 )
 from boxoffice.errors import BadUserInput, NotFound
 
+# The operations an idempotency key is stored for (the API's mutation names).
+BOOK_EVENT = "bookEvent"
+CANCEL_BOOKING = "cancelBooking"
+
 CONFIRMED, WAITLISTED, CANCELLED = BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.CANCELLED
 OFFERED, EXPIRED = BookingStatus.OFFERED, BookingStatus.EXPIRED
 _ACTIVE = sql_in("status", ACTIVE_BOOKING_STATUSES)
@@ -134,7 +138,7 @@ _HISTORY = "INSERT INTO booking_history (booking_id, event_id, status, reason, w
 # The booking, its first history row, both counters and the client's idempotency key in one statement: one round
 # trip under the lock. created_at is the moment of the decision (clock_timestamp, not the transaction's start),
 # so it follows the line's order; a waiting booking's place is the line's length plus one ($8).
-_WRITE_BOOKING_SQL = f"""
+_WRITE_BOOKING = f"""
     WITH counters AS (
         UPDATE events
            SET seats_remaining = seats_remaining - $5::int,
@@ -151,9 +155,12 @@ _WRITE_BOOKING_SQL = f"""
     ), history AS (
         {_HISTORY}
         SELECT id, event_id, status, $7::text, $8::int FROM booking
-    ), idempotency AS (
+    )"""
+_WRITE_BOOKING_SQL = f"{_WRITE_BOOKING}\n    SELECT {BOOKING_COLUMNS} FROM booking\n"
+# The same with the client's key: a second statement text, so that a booking without a key plans no key insert.
+_WRITE_BOOKING_WITH_KEY_SQL = f"""{_WRITE_BOOKING}, idempotency AS (
         INSERT INTO idempotency_keys (user_id, key, operation, arguments, booking_id)
-        SELECT user_id, $9::text, 'bookEvent', $10::text, id FROM booking WHERE $9::text IS NOT NULL
+        SELECT user_id, $9::text, '{BOOK_EVENT}', $10::text, id FROM booking
     )
     SELECT {BOOKING_COLUMNS} FROM booking
 """
@@ -193,7 +200,7 @@ _CANCEL_BOOKING_SQL = f"""
          WHERE id = $8 AND EXISTS (SELECT 1 FROM cancelled)
     ), idempotency AS (
         INSERT INTO idempotency_keys (user_id, key, operation, arguments, booking_id)
-        SELECT $9::bigint, $10::text, 'cancelBooking', $11::text, id FROM cancelled WHERE $10::text IS NOT NULL
+        SELECT $9::bigint, $10::text, '{CANCEL_BOOKING}', $11::text, id FROM cancelled WHERE $10::text IS NOT NULL
     )
     SELECT {BOOKING_COLUMNS} FROM cancelled
 """
@@ -479,8 +486,7 @@ async def record_booking(
     """Write a booking decided under `event`'s lock, take its seats or its place in line, and append its first
     history row (and store the client's idempotency key), in one statement."""
     confirmed = status is CONFIRMED
-    record = await conn.fetchrow(
-        _WRITE_BOOKING_SQL,
+    arguments = (
         event.id,
         user_id,
         quantity,
@@ -489,10 +495,10 @@ async def record_booking(
         0 if confirmed else 1,
         ChangeReason.BOOKED.value if confirmed else ChangeReason.WAITLISTED.value,
         None if confirmed else event.waitlist_count + 1,
-        idempotency.key if idempotency else None,
-        idempotency.arguments if idempotency else None,
     )
-    return _one(record)
+    if idempotency is None:
+        return _one(await conn.fetchrow(_WRITE_BOOKING_SQL, *arguments))
+    return _one(await conn.fetchrow(_WRITE_BOOKING_WITH_KEY_SQL, *arguments, idempotency.key, idempotency.arguments))
 
 
 async def booking_event_id(conn: asyncpg.Connection, booking_id: int) -> int | None:

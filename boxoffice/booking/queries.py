@@ -34,7 +34,7 @@ async def bookings_by_ids(session: AsyncSession, booking_ids: list[int]) -> dict
 
 
 async def active_bookings_of_user(session: AsyncSession, user_id: int, event_ids: list[int]) -> dict[int, Booking]:
-    """The user's active (CONFIRMED or WAITLISTED) booking on each of the events, by event id."""
+    """The user's active (CONFIRMED, WAITLISTED or OFFERED) booking on each of the events, by event id."""
     if not event_ids:
         return {}
     query = select(Booking).where(

@@ -17,7 +17,7 @@ from boxoffice.booking.invariants import check_invariants
 from boxoffice.booking.service import cancel_user_bookings
 from boxoffice.booking.synthetic import create_synthetic_users, purge_synthetic_users
 from boxoffice.db.driver import driver_transaction
-from boxoffice.db.models import Booking, BookingStatus, Event, Role, WaitlistPolicy
+from boxoffice.db.models import Booking, BookingStatus, CancelReason, Event, Role, WaitlistPolicy
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
 from boxoffice.events.service import EventChanges, cancel_event, update_event
@@ -366,3 +366,25 @@ async def test_deleting_an_account_with_an_open_offer_hands_it_on(
     assert (cancelled.bookings, cancelled.promoted) == (1, 1)
     assert await status_of(db, line.waiting[1].id) == "OFFERED"
     await _assert_invariants(session)
+
+
+async def test_when_a_head_that_did_not_fit_leaves_the_next_in_line_is_offered_the_free_seat(
+    db: Database, session: AsyncSession, full_event: LineFactory
+) -> None:
+    line = await full_event(capacity=2, waiting=(2, 1))
+    await _cancel(session, line.confirmed[0])  # one seat free; the head needs two
+    await _cancel(session, line.waiting[0])  # the head leaves the line
+    assert await history(db, line.waiting[1].id) == [("WAITLISTED", "WAITLISTED", 2), ("OFFERED", "OFFERED", 1)]
+    await _assert_invariants(session)
+
+
+async def test_an_admin_declining_an_offer_is_told_apart_from_its_user_declining(
+    db: Database, session: AsyncSession, make_user: UserFactory, full_event: LineFactory
+) -> None:
+    line = await full_event()
+    await _cancel(session, line.confirmed[0])
+    admin = await make_user(Role.ADMIN)
+    declined = await service.cancel(session, Actor.user(admin.id, Role.ADMIN), line.waiting[0].id)
+    assert (declined.status, declined.cancel_reason) == (BookingStatus.CANCELLED, CancelReason.ADMIN)
+    assert (await history(db, declined.id))[-1] == ("CANCELLED", "DECLINED", None)
+    assert await status_of(db, line.waiting[1].id) == "OFFERED"
