@@ -30,6 +30,7 @@ import asyncpg
 
 from boxoffice.db.models import (
     ACTIVE_BOOKING_STATUSES,
+    DEFAULT_OFFER_MINUTES,
     Booking,
     BookingStatus,
     CancelReason,
@@ -374,7 +375,7 @@ def new_event(
     description: str = "",
     status: EventStatus = EventStatus.DRAFT,
     waitlist_policy: WaitlistPolicy = WaitlistPolicy.AUTO_CONFIRM,
-    offer_minutes: int = 60,
+    offer_minutes: int = DEFAULT_OFFER_MINUTES,
 ) -> Event:
     """A new event, its counters opened on its capacity: every seat free, nobody waiting, nothing offered."""
     return Event(
