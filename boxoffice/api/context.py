@@ -95,6 +95,10 @@ class Context(BaseContext):
         """This request's DataLoaders, built on first use."""
         return Loaders(self)
 
+    def forget_loaders(self) -> None:
+        """Fresh DataLoaders on next use: each operation of a long-lived (WebSocket) context reads rows afresh."""
+        self.__dict__.pop("loaders", None)
+
     async def close(self) -> None:
         """The request is over: its session (if any) closes, its place in the database's line goes on."""
         self._closed = True

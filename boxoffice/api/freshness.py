@@ -4,7 +4,8 @@ A WebSocket context lasts as long as the connection; without this, its operation
 caller's account, and a demoted admin could act as an admin on an open connection until it went stale. Each
 operation forgets the last look, so its first question about the caller reads the account again (one primary-key
 read), and every root mutation field with a permission check reads it again right before the check
-(auth/permissions.py), so the second mutation of a document sees what the first one changed.
+(auth/permissions.py), so the second mutation of a document sees what the first one changed. The same goes for
+the rows the request's DataLoaders cached: each operation starts with empty loaders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from strawberry.extensions import SchemaExtension
 
 class FreshCaller(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
-        forget = getattr(self.execution_context.context, "forget_user", None)
+        context = self.execution_context.context
+        forget = getattr(context, "forget_user", None)
         if forget is not None:
             forget()
+        # Rows too: a WebSocket's DataLoaders would otherwise answer a later query with what an earlier one read.
+        forget_rows = getattr(context, "forget_loaders", None)
+        if forget_rows is not None:
+            forget_rows()
         yield

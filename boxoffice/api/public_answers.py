@@ -11,6 +11,8 @@ What is kept is public by proof, per execution, not by a list of fields: an answ
 - its execution made no database call of its own (`Context.call`: loaders, an organizer's name, anything per
   caller or not announced by the feed marks it); the read cache's own loads are public by construction;
 - it has no errors;
+- every event it looked up by id was found (new events are not announced, only changes to events are: an answer
+  saying there is no such event could outlive its creation; resolvers/events.py marks it);
 - no notification or flush reached the read cache while it ran.
 
 Freshness is the read cache's (live/read_cache.py): every notification about any event, and any loss of the

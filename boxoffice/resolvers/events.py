@@ -79,7 +79,11 @@ async def event(info: Info, id: EventIdArgument) -> EventType | None:
     context = info.context
     event_id = parse_id(id, "event")
     # The row is the same for everyone (read cache); who may see it is decided per caller.
-    found = service.seen_by(await context.actor(), await context.read_cache.event(event_id, context.on_connection))
+    row = await context.read_cache.event(event_id, context.on_connection)
+    if row is None:
+        # Only changes to events are announced, not new events: an answer saying there is none is not kept.
+        context.read_beyond_public_cache = True
+    found = service.seen_by(await context.actor(), row)
     return EventType.from_model(found) if found else None
 
 

@@ -192,8 +192,9 @@ class Mutation:
 class Subscription:
     event_updates = strawberry.subscription(
         resolver=live.event_updates,
-        description="The event's snapshot now, then a new one whenever its seats, waiting list, status or details "
-        "change (bursts coalesced to about ten a second; the last state always arrives). Anyone who may see the "
+        description="The event's snapshot now, then a new one whenever its seats (free, or held by offers), waiting "
+        "list, status, waitlist policy or details change (bursts coalesced to about ten a second; the last state "
+        "always arrives). Anyone who may see the "
         "event. Errors: NOT_FOUND, BAD_USER_INPUT (a bad id).",
     )
     my_booking_updates = strawberry.subscription(

@@ -39,9 +39,16 @@ export function newIdempotencyKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** fetch, and for a request safe to repeat (`retry`), once more with the very same body after a lost answer. */
+/**
+ * fetch, and for a request safe to repeat (`retry`), once more with the very same body after a lost answer.
+ * Answers [response, when the answered attempt was sent].
+ */
 async function send(init, retry) {
-  const attempt = () => fetch(ENDPOINT, retry ? { ...init, signal: AbortSignal.timeout(RETRYABLE_TIMEOUT_MS) } : init);
+  const attempt = async () => {
+    const sentAt = Date.now();
+    const response = await fetch(ENDPOINT, retry ? { ...init, signal: AbortSignal.timeout(RETRYABLE_TIMEOUT_MS) } : init);
+    return [response, sentAt];
+  };
   try {
     return await attempt();
   } catch (error) {
@@ -63,9 +70,9 @@ export async function graphql(query, variables = {}, { retry = false } = {}) {
   if (sentToken) headers.Authorization = `Bearer ${sentToken}`;
 
   let response;
-  const sentAt = Date.now();
+  let sentAt;
   try {
-    response = await send({ method: 'POST', headers, body: JSON.stringify({ query, variables }) }, retry);
+    [response, sentAt] = await send({ method: 'POST', headers, body: JSON.stringify({ query, variables }) }, retry);
   } catch {
     throw new ApiError('Could not reach the server. Check your connection and try again.', 'NETWORK');
   }

@@ -3,13 +3,15 @@
 
 // Below this the difference is within what a Date header's whole seconds and the trip's time can tell apart.
 const NOISE_MS = 1_500;
+// A slower answer says too little about when the server wrote its header.
+const MAX_TRIP_MS = 2_000;
 
 let offsetMs = 0; // server clock minus this device's clock
 
 /** Records an answer's Date header; `sentAt` and `receivedAt` (Date.now()) bracket when the server wrote it. */
 export function noteServerDate(header, sentAt, receivedAt) {
   const stamped = Date.parse(header ?? '');
-  if (Number.isNaN(stamped)) return;
+  if (Number.isNaN(stamped) || receivedAt - sentAt > MAX_TRIP_MS) return;
   // The header truncates to the second: the server's moment lies within it, and within the trip.
   const estimate = stamped + 500 - (sentAt + receivedAt) / 2;
   offsetMs = Math.abs(estimate) > NOISE_MS ? estimate : 0;

@@ -44,8 +44,14 @@ export function offerCard({ booking, errors, onAccepted, onDeclined, onStale }) 
     confirmLabel: 'Yes, decline',
     errors,
     onConfirm: async () => {
-      // A fresh key per click; the automatic retry after a lost answer reuses it.
-      const data = await graphql(CANCEL_BOOKING, { id: booking.id, idempotencyKey: newIdempotencyKey() }, { retry: true });
+      let data;
+      try {
+        // A fresh key per click; the automatic retry after a lost answer reuses it.
+        data = await graphql(CANCEL_BOOKING, { id: booking.id, idempotencyKey: newIdempotencyKey() }, { retry: true });
+      } catch (error) {
+        onStale(); // e.g. CONFLICT: the offer ran out or was answered elsewhere meanwhile
+        throw error;
+      }
       onDeclined(data.cancelBooking);
     },
   });

@@ -126,6 +126,18 @@ async def test_a_key_out_of_bounds_is_bad_input_and_books_nothing(
     assert await _bookings_of(db, user.id) == []
 
 
+async def test_a_key_that_cannot_be_stored_is_bad_input_and_books_nothing(
+    server: Server, db: Database, make_user, make_event
+) -> None:
+    event = await make_event(capacity=5)
+    user = await make_user()
+
+    reply = await client(server, user).reply(BOOK, {"id": str(event.id), "key": "tap\u0000"})
+
+    assert reply.codes == ["BAD_USER_INPUT"], reply.body
+    assert await _bookings_of(db, user.id) == []
+
+
 async def test_a_key_of_128_characters_is_taken(server: Server, db: Database, make_user, make_event) -> None:
     event = await make_event(capacity=5)
     retrying = client(server, await make_user())

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from boxoffice.booking.invariants import check_invariants
+from boxoffice.booking.service import book
 from boxoffice.db.models import Role
-from tests.support.factories import PASSWORD
+from tests.support.factories import PASSWORD, booker
 from tests.support.offers import offer_event, offered_to, open_offer, pass_deadline
 
 ACCEPT = "mutation($id: ID!) { acceptOffer(bookingId: $id) { id status confirmedAt offerExpiresAt waitlistPosition } }"
 DECLINE = "mutation($id: ID!) { cancelBooking(id: $id) { id status cancellationReason offerExpiresAt } }"
+DECLINE_WITH_HISTORY = "mutation($id: ID!) { cancelBooking(id: $id) { status history { reason } } }"
 BOOKING = "{ myBookings { id status offerExpiresAt waitlistPosition confirmedAt } }"
 EVENT = "query($id: ID!) { event(id: $id) { capacity seatsRemaining offeredSeats waitlistLength waitlistPolicy } }"
 
@@ -201,3 +204,86 @@ async def test_an_admin_cannot_accept_for_the_booker(db, make_user, make_event, 
 
     assert reply.codes == ["FORBIDDEN"], reply.body
     assert [b["status"] for b in (await gql(BOOKING, token=token_for(waiting))).ok()["myBookings"]] == ["OFFERED"]
+
+
+async def test_racing_acceptances_confirm_once(db, make_user, make_event, token_for, gql) -> None:
+    waiting = await make_user(password=PASSWORD)
+    offer = await offered_to(make_user, make_event, db, waiting)
+    token = token_for(waiting)
+
+    replies = await asyncio.gather(*(gql(ACCEPT, {"id": str(offer.offered.id)}, token=token) for _ in range(10)))
+
+    assert sorted(reply.code or "OK" for reply in replies) == ["CONFLICT"] * 9 + ["OK"]
+    await _one_history_row(db, offer.offered.id, "ACCEPTED")
+    await _invariants_hold(db)
+
+
+async def test_an_acceptance_racing_a_decline_is_settled_in_one_order(
+    db, make_user, make_event, token_for, gql
+) -> None:
+    waiting = await make_user(password=PASSWORD)
+    admin = await make_user(Role.ADMIN)
+    for _ in range(5):
+        offer = await offered_to(make_user, make_event, db, waiting)
+        accept, decline = await asyncio.gather(
+            gql(ACCEPT, {"id": str(offer.offered.id)}, token=token_for(waiting)),
+            gql(DECLINE_WITH_HISTORY, {"id": str(offer.offered.id)}, token=token_for(admin)),
+        )
+
+        # The admin's cancelBooking always ends the booking: it declines the offer, or cancels what was just accepted.
+        ended = decline.ok()["cancelBooking"]
+        reasons = [change["reason"] for change in ended["history"]]
+        if accept.code is None:
+            assert reasons == ["WAITLISTED", "OFFERED", "ACCEPTED", "CANCELLED"]
+        else:
+            assert accept.code == "CONFLICT", accept.body
+            assert reasons == ["WAITLISTED", "OFFERED", "DECLINED"]
+        assert ended["status"] == "CANCELLED"
+        event = (await gql(EVENT, {"id": str(offer.event.id)})).ok()["event"]
+        assert (event["offeredSeats"], event["seatsRemaining"]) == (0, 1)
+        await _invariants_hold(db)
+
+
+async def _one_history_row(db, booking_id: int, reason: str) -> None:
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT count(*) FROM booking_history WHERE booking_id = :b AND reason = :r"),
+            {"b": booking_id, "r": reason},
+        )
+        assert rows.scalar_one() == 1
+
+
+async def _invariants_hold(db) -> None:
+    async with db.sessions() as session:
+        report = await check_invariants(session)
+    assert report.ok, report.violations
+
+
+async def test_the_organizer_counts_open_and_expired_offers(db, make_user, make_event, token_for, gql) -> None:
+    organizer = await make_user(Role.ORGANIZER)
+    event = await offer_event(make_event, db, capacity=2, organizer=organizer)
+    late, next_in_line = await make_user(), await make_user()
+    offer = await open_offer(db, event, await make_user(), late, quantity=2)
+    async with db.sessions() as session:
+        await book(session, booker(next_in_line.id), event.id, 2)
+    await pass_deadline(db, offer.offered.id)
+    # The next lock of the event expires the offer and offers its seats on.
+    assert (await gql(ACCEPT, {"id": str(offer.offered.id)}, token=token_for(late))).codes == ["CONFLICT"]
+
+    query = """query($id: ID!) {
+      event(id: $id) { bookingsPage(status: OFFERED) { totalCount counts { offered expired offeredTickets expiredTickets
+        confirmed cancelled } } }
+    }"""
+    page = (await gql(query, {"id": str(event.id)}, token=token_for(organizer))).ok()["event"]["bookingsPage"]
+
+    assert page == {
+        "totalCount": 1,
+        "counts": {
+            "offered": 1,
+            "expired": 1,
+            "offeredTickets": 2,
+            "expiredTickets": 2,
+            "confirmed": 0,
+            "cancelled": 1,
+        },
+    }

@@ -86,13 +86,19 @@ async def page_of(browser: Browser, base_url: str, person: GraphQL, path: str) -
     return page
 
 
-async def published_event(organizer: GraphQL, title: str, capacity: int, offer_minutes: int | None = None) -> str:
-    """A published event of `organizer`'s, starting in 2031; its id. With `offer_minutes`, under the OFFER
-    waitlist policy: freed seats are offered to the head of the line for that long."""
+async def published_event(
+    organizer: GraphQL,
+    title: str,
+    capacity: int,
+    offer_minutes: int | None = None,
+    starts_at: str = "2031-01-01T20:00:00Z",
+) -> str:
+    """A published event of `organizer`'s, starting in 2031 unless told; its id. With `offer_minutes`, under the
+    OFFER waitlist policy: freed seats are offered to the head of the line for that long."""
     event_input: dict[str, object] = {
         "title": title,
         "venue": "Test Hall",
-        "startsAt": "2031-01-01T20:00:00Z",
+        "startsAt": starts_at,
         "capacity": capacity,
     }
     if offer_minutes is not None:

@@ -178,3 +178,24 @@ async def test_the_public_read_cache_shows_offered_seats_and_policy_changes_once
     await set_policy(db, event.id, WaitlistPolicy.OFFER, minutes=90)
     await announced(cache, seen)
     assert (await server.graphql(query, {"id": str(event.id)}))["event"]["offerMinutes"] == 90
+
+
+async def test_each_pushed_booking_carries_its_history_as_it_is_then(
+    server: Server, db: Database, make_user: UserFactory, make_event: EventFactory, subscribe: Subscribe
+) -> None:
+    event = await offer_event(make_event, db)
+    holder, me = await make_user(), await make_user()
+    held, mine = await _line(server, event.id, holder, me)
+    feed = await subscribe(
+        server.ws_url, "subscription { myBookingUpdates { id status history { reason } } }", token=server.token(me)
+    )
+    await wait_until(lambda: server.hub.stats()["booking_subscribers_ready"] == 1, what="the subscription")
+
+    await server.graphql(CANCEL, {"id": held["id"]}, server.token(holder))
+    offered = (await feed.until(lambda d: d["myBookingUpdates"]["status"] == "OFFERED"))["myBookingUpdates"]
+    await server.graphql(ACCEPT, {"id": mine["id"]}, server.token(me))
+    confirmed = (await feed.until(lambda d: d["myBookingUpdates"]["status"] == "CONFIRMED"))["myBookingUpdates"]
+
+    # The connection's loaders outlive its pushes: each push reads the history afresh.
+    assert [c["reason"] for c in offered["history"]] == ["WAITLISTED", "OFFERED"]
+    assert [c["reason"] for c in confirmed["history"]] == ["WAITLISTED", "OFFERED", "ACCEPTED"]

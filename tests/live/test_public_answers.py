@@ -3,17 +3,21 @@ caller, and dropped by the next announced change."""
 
 from __future__ import annotations
 
-import httpx
-from sqlalchemy import text
+from datetime import UTC, datetime, timedelta
 
+import httpx
+from sqlalchemy import func, select, text
+
+from boxoffice.booking.ledger import new_event
 from boxoffice.booking.service import book
-from boxoffice.db.models import Role
+from boxoffice.db.models import Event, EventStatus, Role
 from tests.live.conftest import Server
 from tests.live.test_read_cache import announced, listening
 from tests.support.factories import booker as as_booker
 from tests.support.graphql import post
 
 PAGE = "{ events(first: 50) { edges { node { id seatsRemaining } } } }"
+EVENT_TITLE = "query($id: ID!) { event(id: $id) { title } }"
 WITH_ORGANIZER = "query($id: ID!) { event(id: $id) { id organizer { name } } }"
 
 
@@ -64,6 +68,29 @@ async def test_an_answer_that_read_the_database_is_not_kept(server: Server, db, 
     async with db.engine.begin() as connection:
         await connection.execute(text("UPDATE users SET name = 'After' WHERE id = :id"), {"id": organizer.id})
     assert (await server.graphql(WITH_ORGANIZER, variables))["event"]["organizer"]["name"] == "After"
+
+
+async def test_an_answer_that_found_no_event_is_not_kept(server: Server, db, make_user) -> None:
+    await listening(server)
+    organizer = await make_user(Role.ORGANIZER)
+    async with db.sessions() as session:
+        unused = await session.scalar(select(func.coalesce(func.max(Event.id), 0) + 1000))
+    variables = {"id": str(unused)}
+    for _ in range(2):
+        assert (await server.graphql(EVENT_TITLE, variables))["event"] is None
+    # A new event is not announced (only changes are): it is seen at once all the same.
+    async with db.sessions() as session, session.begin():
+        event = new_event(
+            organizer_id=organizer.id,
+            title="Just added",
+            venue="Hall",
+            starts_at=datetime.now(UTC) + timedelta(days=3),
+            capacity=5,
+            status=EventStatus.PUBLISHED,
+        )
+        event.id = unused
+        session.add(event)
+    assert (await server.graphql(EVENT_TITLE, variables))["event"] == {"title": "Just added"}
 
 
 async def test_an_answer_with_errors_is_not_kept(server: Server) -> None:

@@ -5,6 +5,7 @@ import { formatDateTime, plural } from '../format.js';
 import { EVENT_UPDATES, PUBLISHED_EVENTS } from '../queries.js';
 import { live } from '../realtime.js';
 import { errorBox, field, loading, pageHeading, whileBusy } from '../ui.js';
+import { visibleFollower } from '../visible-live.js';
 
 export function availabilityText(event) {
   if (event.status === 'CANCELLED') return 'Cancelled';
@@ -37,7 +38,7 @@ export function renderEvents(outlet) {
   let query = '';
   const more = h('div', { class: 'button-row' });
   const status = h('div', {}, loading('Loading events…'));
-  const unsubscribers = [];
+  const following = visibleFollower(); // the cards on screen, live
   let left = false;
 
   outlet.append(
@@ -91,7 +92,8 @@ export function renderEvents(outlet) {
       card.classList.toggle('event-card--sold-out', event.seatsRemaining === 0);
     };
     apply({});
-    unsubscribers.push(live.subscribe(EVENT_UPDATES, { eventId: event.id }, {
+    // Each new subscription answers with the event as it is now, so a card scrolled back into view is fresh.
+    following.add(card, () => live.subscribe(EVENT_UPDATES, { eventId: event.id }, {
       next: (data) => data?.eventUpdates && apply(data.eventUpdates),
     }));
     return card;
@@ -100,7 +102,7 @@ export function renderEvents(outlet) {
   searchForm.addEventListener('submit', (submitEvent) => {
     submitEvent.preventDefault();
     query = search.value.trim();
-    for (const stop of unsubscribers.splice(0)) stop();
+    following.clear();
     list.replaceChildren();
     whileBusy(searchForm, () => loadPage(), errors);
   });
@@ -109,6 +111,6 @@ export function renderEvents(outlet) {
 
   return () => {
     left = true;
-    for (const stop of unsubscribers) stop();
+    following.clear();
   };
 }

@@ -9,6 +9,7 @@ import { offerCard } from '../offer.js';
 import { CANCEL_BOOKING, EVENT_UPDATES, MY_BOOKINGS } from '../queries.js';
 import { live } from '../realtime.js';
 import { confirmingButton, errorBox, loading, pageHeading, statusBadge, whileBusy } from '../ui.js';
+import { MAX_FOLLOWED } from '../visible-live.js';
 
 const REFRESH_DEBOUNCE_MS = 150;
 // After an offer's time is up, look again a little later (the server's sweeper expires it within seconds),
@@ -26,7 +27,7 @@ export function renderMyBookings(outlet) {
 
   let left = false;
   let refreshTimer = null;
-  const eventStops = new Map(); // event id -> stop; we follow events where we hold an active booking
+  const eventStops = new Map(); // event id -> stop; we follow events where we wait in line
   const stopFeed = onMyBookingUpdate(() => refreshSoon());
   const openHistories = new Set(); // booking ids whose history the person unfolded, kept across redraws
   const rechecks = new Map(); // booking id -> rechecks asked after its offer's time was up
@@ -58,7 +59,9 @@ export function renderMyBookings(outlet) {
       active.length ? section('Active', active) : null,
       past.length ? section('Ended', past) : null,
     );
-    followEvents(active.map((b) => b.event.id));
+    // Only places in line need event updates (every change of a booking's own status comes on the booking feed),
+    // and the server runs a bounded number of subscriptions per connection.
+    followEvents(active.filter((b) => b.status === 'WAITLISTED').slice(0, MAX_FOLLOWED).map((b) => b.event.id));
   }
 
   function section(title, bookings) {
