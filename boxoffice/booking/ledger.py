@@ -30,6 +30,7 @@ import asyncpg
 
 from boxoffice.db.models import (
     ACTIVE_BOOKING_STATUSES,
+    DEFAULT_OFFER_MINUTES,
     Booking,
     BookingStatus,
     CancelReason,
@@ -374,7 +375,7 @@ def new_event(
     description: str = "",
     status: EventStatus = EventStatus.DRAFT,
     waitlist_policy: WaitlistPolicy = WaitlistPolicy.AUTO_CONFIRM,
-    offer_minutes: int = 60,
+    offer_minutes: int = DEFAULT_OFFER_MINUTES,
 ) -> Event:
     """A new event, its counters opened on its capacity: every seat free, nobody waiting, nothing offered."""
     return Event(
@@ -540,25 +541,9 @@ async def cancel_booking(
     *,
     idempotency: IdempotencyRecord | None = None,
     actor_user_id: int | None = None,
-) -> asyncpg.Record:
-    """Cancel an active booking of the locked event (declining it if it is an offer). Seats it held go to the
-    line."""
-    cancelled, _ = await cancel_booking_promoting(
-        conn, event, booking, reason, idempotency=idempotency, actor_user_id=actor_user_id
-    )
-    return cancelled
-
-
-async def cancel_booking_promoting(
-    conn: asyncpg.Connection,
-    event: LockedEvent,
-    booking: LockedBooking,
-    reason: CancelReason = CancelReason.BOOKER,
-    *,
-    idempotency: IdempotencyRecord | None = None,
-    actor_user_id: int | None = None,
 ) -> tuple[asyncpg.Record, Promotion]:
-    """`cancel_booking`, also telling whom the line promoted (or offered) into what it freed.
+    """Cancel an active booking of the locked event (declining it if it is an offer); the seats it held go to the
+    line. Answers the cancelled row and whom the line promoted (or offered) into what it freed.
 
     The client's idempotency key, if any, is stored under `actor_user_id` in the cancelling statement.
     """

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.actor import Actor
 from boxoffice.booking import idempotency, ledger
-from boxoffice.booking.ledger import IdempotencyRecord, LockedEvent
+from boxoffice.booking.ledger import IdempotencyRecord, LockedBooking, LockedEvent
 from boxoffice.db.driver import driver_connection
 from boxoffice.db.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -154,17 +154,22 @@ async def cancel(session: AsyncSession, actor: Actor, booking_id: int, idempoten
     return ledger.booking_from_record(record)
 
 
+async def _lock_booking(conn: asyncpg.Connection, booking_id: int) -> tuple[LockedEvent, LockedBooking]:
+    """Lock a booking's event, then re-read the booking under that lock (bookings only change under their event's
+    lock, and the lock may just have expired an offer). NOT_FOUND if there is no such booking."""
+    event_id = await ledger.booking_event_id(conn, booking_id)
+    if event_id is None:
+        raise NotFound(f"Booking {booking_id} does not exist")
+    event = await ledger.lock_event(conn, event_id)
+    return event, await ledger.read_booking(conn, booking_id)
+
+
 async def _cancel_locked(
     conn: asyncpg.Connection, actor: Actor, booking_id: int, key: IdempotencyRecord | None
 ) -> asyncpg.Record:
     refusal: DomainError | None = None
     async with conn.transaction():
-        event_id = await ledger.booking_event_id(conn, booking_id)
-        if event_id is None:
-            raise NotFound(f"Booking {booking_id} does not exist")
-        event = await ledger.lock_event(conn, event_id)
-        # Re-read under the lock: bookings only change under their event's lock (an offer may just have expired).
-        current = await ledger.read_booking(conn, booking_id)
+        event, current = await _lock_booking(conn, booking_id)
         if not actor.may_cancel(current):
             raise NotFound(f"Booking {booking_id} does not exist")
         if current.status is BookingStatus.CANCELLED:
@@ -174,9 +179,10 @@ async def _cancel_locked(
         else:
             # Who ended it, for the booker to be told: themselves, or an admin.
             reason = CancelReason.BOOKER if actor.is_user(current.user_id) else CancelReason.ADMIN
-            return await ledger.cancel_booking(
+            cancelled, _ = await ledger.cancel_booking(
                 conn, event, current, reason, idempotency=key, actor_user_id=actor.user_id
             )
+            return cancelled
     # COMMIT kept what the lock settled (an offer expired just now); the cancellation itself is refused.
     raise refusal
 
@@ -198,11 +204,7 @@ async def accept_offer(session: AsyncSession, actor: Actor, booking_id: int) -> 
 async def _accept_locked(conn: asyncpg.Connection, actor: Actor, booking_id: int) -> asyncpg.Record:
     refusal: DomainError
     async with conn.transaction():
-        event_id = await ledger.booking_event_id(conn, booking_id)
-        if event_id is None:
-            raise NotFound(f"Booking {booking_id} does not exist")
-        event = await ledger.lock_event(conn, event_id)
-        current = await ledger.read_booking(conn, booking_id)
+        event, current = await _lock_booking(conn, booking_id)
         if not actor.is_user(current.user_id):
             if actor.is_admin or actor.may_manage(event):
                 raise Forbidden("Only the person the seats were offered to can accept them")
@@ -256,7 +258,7 @@ async def cancel_user_bookings(conn: asyncpg.Connection, user_id: int) -> UserCa
         current = await ledger.read_active_booking_of(conn, event, user_id)
         if current is None:
             continue  # cancelled by its user meanwhile
-        _, promotion = await ledger.cancel_booking_promoting(conn, event, current, CancelReason.BOOKER)
+        _, promotion = await ledger.cancel_booking(conn, event, current, CancelReason.BOOKER)
         cancelled += 1
         promoted += len(promotion.booking_ids)
     return UserCancellation(cancelled, promoted)

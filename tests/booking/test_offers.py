@@ -66,6 +66,19 @@ async def _assert_invariants(session: AsyncSession) -> None:
     assert report.ok, report.violations
 
 
+async def _offer_past_its_deadline(
+    db: Database, session: AsyncSession, full_event: LineFactory, offer_minute: Callable[[float], None]
+) -> Line:
+    """The head of the line holds an offer whose deadline has passed on the database's clock, and nothing has
+    expired it yet; offers made from here on last an hour, so the next one stays open while the test looks."""
+    offer_minute(0.3)
+    line = await full_event(offer_minutes=1)
+    await _cancel(session, line.confirmed[0])
+    offer_minute(60.0)
+    await wait_until_due(db, line.waiting[0].id)
+    return line
+
+
 def _organizer(event: Event) -> Actor:
     return Actor.user(event.organizer_id, Role.ORGANIZER)
 
@@ -166,11 +179,7 @@ async def test_a_passed_deadline_expires_the_offer_when_the_event_is_next_locked
     full_event: LineFactory,
     offer_minute: Callable[[float], None],
 ) -> None:
-    offer_minute(0.3)
-    line = await full_event(offer_minutes=1)
-    await _cancel(session, line.confirmed[0])
-    offer_minute(60.0)  # the next offer stays open while the test looks at it
-    await wait_until_due(db, line.waiting[0].id)
+    line = await _offer_past_its_deadline(db, session, full_event, offer_minute)
 
     await service.book(session, booker((await make_user()).id), line.event.id, 1)  # any lock of the event
 
@@ -183,11 +192,7 @@ async def test_a_passed_deadline_expires_the_offer_when_the_event_is_next_locked
 async def test_an_expired_offer_can_never_be_accepted_even_before_any_sweep(
     db: Database, session: AsyncSession, full_event: LineFactory, offer_minute: Callable[[float], None]
 ) -> None:
-    offer_minute(0.3)
-    line = await full_event(offer_minutes=1)
-    await _cancel(session, line.confirmed[0])
-    offer_minute(60.0)
-    await wait_until_due(db, line.waiting[0].id)
+    line = await _offer_past_its_deadline(db, session, full_event, offer_minute)
 
     with pytest.raises(Conflict, match="expired"):
         await _accept(session, line.waiting[0])
@@ -201,11 +206,7 @@ async def test_an_expired_offer_can_never_be_accepted_even_before_any_sweep(
 async def test_accepting_an_expired_offer_again_is_still_a_conflict(
     db: Database, session: AsyncSession, full_event: LineFactory, offer_minute: Callable[[float], None]
 ) -> None:
-    offer_minute(0.3)
-    line = await full_event(offer_minutes=1)
-    await _cancel(session, line.confirmed[0])
-    offer_minute(60.0)
-    await wait_until_due(db, line.waiting[0].id)
+    line = await _offer_past_its_deadline(db, session, full_event, offer_minute)
     with pytest.raises(Conflict):
         await _accept(session, line.waiting[0])
     with pytest.raises(Conflict, match="expired"):
@@ -215,11 +216,7 @@ async def test_accepting_an_expired_offer_again_is_still_a_conflict(
 async def test_cancelling_an_expired_offer_is_a_conflict(
     db: Database, session: AsyncSession, full_event: LineFactory, offer_minute: Callable[[float], None]
 ) -> None:
-    offer_minute(0.3)
-    line = await full_event(offer_minutes=1)
-    await _cancel(session, line.confirmed[0])
-    offer_minute(60.0)
-    await wait_until_due(db, line.waiting[0].id)
+    line = await _offer_past_its_deadline(db, session, full_event, offer_minute)
     with pytest.raises(Conflict, match="expired"):
         await _cancel(session, line.waiting[0])
     assert await status_of(db, line.waiting[0].id) == "EXPIRED"

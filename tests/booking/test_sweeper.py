@@ -29,6 +29,21 @@ async def _offer_made(
     return offered, following
 
 
+async def _due_offer(
+    db: Database,
+    session: AsyncSession,
+    make_user: UserFactory,
+    make_event: EventFactory,
+    offer_minute: Callable[[float], None],
+) -> tuple[Booking, Booking]:
+    """`_offer_made` with the offer past its deadline (nothing expired it yet); later offers last an hour."""
+    offer_minute(0.3)
+    offered, following = await _offer_made(session, make_user, make_event)
+    offer_minute(60.0)
+    await wait_until_due(db, offered.id)
+    return offered, following
+
+
 async def test_a_sweep_expires_a_due_offer_and_offers_its_seats_to_the_next_in_line(
     db: Database,
     session: AsyncSession,
@@ -36,10 +51,7 @@ async def test_a_sweep_expires_a_due_offer_and_offers_its_seats_to_the_next_in_l
     make_event: EventFactory,
     offer_minute: Callable[[float], None],
 ) -> None:
-    offer_minute(0.3)
-    offered, following = await _offer_made(session, make_user, make_event)
-    offer_minute(60.0)
-    await wait_until_due(db, offered.id)
+    offered, following = await _due_offer(db, session, make_user, make_event, offer_minute)
 
     swept = await OfferSweeper(db, interval=1.0).sweep()
 
@@ -66,10 +78,7 @@ async def test_a_sweep_skips_an_event_whose_lock_another_transaction_holds_inste
     make_event: EventFactory,
     offer_minute: Callable[[float], None],
 ) -> None:
-    offer_minute(0.3)
-    offered, _ = await _offer_made(session, make_user, make_event)
-    offer_minute(60.0)
-    await wait_until_due(db, offered.id)
+    offered, _ = await _due_offer(db, session, make_user, make_event, offer_minute)
     sweeper = OfferSweeper(db, interval=1.0)
 
     async with db.engine.connect() as holder:

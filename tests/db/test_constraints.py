@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
-
 from boxoffice.booking import service
 from boxoffice.db.session import Database
 from tests.support.factories import EventFactory, UserFactory, booker
-
-
-async def _refused(db: Database, sql: str, constraint: str, **params: object) -> None:
-    with pytest.raises(IntegrityError, match=constraint):
-        async with db.engine.begin() as connection:
-            await connection.execute(text(sql), params)
+from tests.support.tables import refused
 
 
 async def test_seats_can_never_go_below_zero_or_above_capacity(db: Database, make_event: EventFactory) -> None:
     event = await make_event(capacity=2)
-    await _refused(
+    await refused(
         db, "UPDATE events SET seats_remaining = -1 WHERE id = :id", "ck_events_seats_nonnegative", id=event.id
     )
-    await _refused(
+    await refused(
         db, "UPDATE events SET seats_remaining = 3 WHERE id = :id", "ck_events_seats_within_capacity", id=event.id
     )
-    await _refused(
+    await refused(
         db, "UPDATE events SET capacity = 0, seats_remaining = 0 WHERE id = :id", "ck_events_capacity", id=event.id
     )
 
@@ -36,7 +27,7 @@ async def test_a_second_active_booking_per_user_and_event_is_refused_by_the_inde
     event, user = await make_event(capacity=5), await make_user()
     async with db.sessions() as session:
         await service.book(session, booker(user.id), event.id, 1)
-    await _refused(
+    await refused(
         db,
         "INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq) "
         "VALUES (:e, :u, 1, 'WAITLISTED', nextval('booking_waitlist_seq'))",
@@ -51,28 +42,28 @@ async def test_booking_rows_must_be_consistent_with_their_status(
 ) -> None:
     event, user = await make_event(capacity=5), await make_user()
     insert = "INSERT INTO bookings (event_id, user_id, quantity, status, waitlist_seq, confirmed_at, cancelled_at) "
-    await _refused(
+    await refused(
         db,
         insert + "VALUES (:e, :u, 11, 'CONFIRMED', NULL, now(), NULL)",
         "ck_bookings_quantity",
         e=event.id,
         u=user.id,
     )
-    await _refused(
+    await refused(
         db,
         insert + "VALUES (:e, :u, 1, 'WAITLISTED', NULL, NULL, NULL)",
         "ck_bookings_waitlist_seq",
         e=event.id,
         u=user.id,
     )
-    await _refused(
+    await refused(
         db,
         insert + "VALUES (:e, :u, 1, 'CONFIRMED', NULL, NULL, NULL)",
         "ck_bookings_confirmed_at",
         e=event.id,
         u=user.id,
     )
-    await _refused(
+    await refused(
         db,
         insert + "VALUES (:e, :u, 1, 'CANCELLED', NULL, NULL, NULL)",
         "ck_bookings_cancelled_at",
@@ -83,7 +74,7 @@ async def test_booking_rows_must_be_consistent_with_their_status(
 
 async def test_emails_are_unique_whatever_their_case(db: Database, make_user: UserFactory) -> None:
     await make_user(email="Alice@Example.com")
-    await _refused(
+    await refused(
         db,
         "INSERT INTO users (email, name, role, password_hash) VALUES ('alice@example.COM', 'A', 'AUDIENCE', 'x')",
         "uq_users_email_lower",

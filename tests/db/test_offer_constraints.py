@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from boxoffice.auth.actor import Actor
 from boxoffice.booking import service
@@ -12,17 +12,12 @@ from boxoffice.db.models import Role, WaitlistPolicy
 from boxoffice.db.session import Database
 from boxoffice.events.service import EventChanges, update_event
 from tests.support.factories import EventFactory, UserFactory, booker
-
-
-async def _refused(db: Database, sql: str, constraint: str, **params: object) -> None:
-    with pytest.raises(IntegrityError, match=constraint):
-        async with db.engine.begin() as connection:
-            await connection.execute(text(sql), params)
+from tests.support.tables import refused
 
 
 async def test_offered_seats_count_against_the_capacity(db: Database, make_event: EventFactory) -> None:
     event = await make_event(capacity=2)
-    await _refused(
+    await refused(
         db,
         "UPDATE events SET offered_seats = 1, offers_due_at = now() WHERE id = :id",
         "ck_events_seats_within_capacity",
@@ -32,7 +27,7 @@ async def test_offered_seats_count_against_the_capacity(db: Database, make_event
 
 async def test_offered_seats_can_never_go_below_zero(db: Database, make_event: EventFactory) -> None:
     event = await make_event(capacity=2)
-    await _refused(
+    await refused(
         db,
         "UPDATE events SET offered_seats = -1, seats_remaining = 1, offers_due_at = now() WHERE id = :id",
         "ck_events_offered_nonnegative",
@@ -44,8 +39,8 @@ async def test_an_event_has_an_offer_deadline_exactly_while_seats_are_offered(
     db: Database, make_event: EventFactory
 ) -> None:
     event = await make_event(capacity=2)
-    await _refused(db, "UPDATE events SET offers_due_at = now() WHERE id = :id", "ck_events_offers_due_at", id=event.id)
-    await _refused(
+    await refused(db, "UPDATE events SET offers_due_at = now() WHERE id = :id", "ck_events_offers_due_at", id=event.id)
+    await refused(
         db,
         "UPDATE events SET offered_seats = 1, seats_remaining = 1 WHERE id = :id",
         "ck_events_offers_due_at",
@@ -55,11 +50,11 @@ async def test_an_event_has_an_offer_deadline_exactly_while_seats_are_offered(
 
 async def test_policy_and_offer_minutes_are_checked(db: Database, make_event: EventFactory) -> None:
     event = await make_event()
-    await _refused(
+    await refused(
         db, "UPDATE events SET waitlist_policy = 'LOTTERY' WHERE id = :id", "ck_events_waitlist_policy", id=event.id
     )
-    await _refused(db, "UPDATE events SET offer_minutes = 0 WHERE id = :id", "ck_events_offer_minutes", id=event.id)
-    await _refused(db, "UPDATE events SET offer_minutes = 10081 WHERE id = :id", "ck_events_offer_minutes", id=event.id)
+    await refused(db, "UPDATE events SET offer_minutes = 0 WHERE id = :id", "ck_events_offer_minutes", id=event.id)
+    await refused(db, "UPDATE events SET offer_minutes = 10081 WHERE id = :id", "ck_events_offer_minutes", id=event.id)
 
 
 async def test_a_booking_has_an_offer_deadline_exactly_while_offered(
@@ -67,8 +62,8 @@ async def test_a_booking_has_an_offer_deadline_exactly_while_offered(
 ) -> None:
     event, user = await make_event(), await make_user()
     insert = "INSERT INTO bookings (event_id, user_id, quantity, status, offer_expires_at) VALUES (:e, :u, 1, "
-    await _refused(db, insert + "'OFFERED', NULL)", "ck_bookings_offer_expires_at", e=event.id, u=user.id)
-    await _refused(
+    await refused(db, insert + "'OFFERED', NULL)", "ck_bookings_offer_expires_at", e=event.id, u=user.id)
+    await refused(
         db,
         "INSERT INTO bookings (event_id, user_id, quantity, status, confirmed_at, offer_expires_at) "
         "VALUES (:e, :u, 1, 'CONFIRMED', now(), now())",
@@ -90,7 +85,7 @@ async def test_an_open_offer_counts_as_the_users_one_active_booking(
             ),
             {"e": event.id, "u": user.id},
         )
-    await _refused(
+    await refused(
         db,
         "INSERT INTO bookings (event_id, user_id, quantity, status, confirmed_at) "
         "VALUES (:e, :u, 1, 'CONFIRMED', now())",
@@ -113,7 +108,7 @@ async def test_history_reasons_are_checked(db: Database, make_user: UserFactory,
     event, user = await make_event(), await make_user()
     async with db.sessions() as session:
         booking = await service.book(session, booker(user.id), event.id, 1)
-    await _refused(
+    await refused(
         db,
         "INSERT INTO booking_history (booking_id, event_id, status, reason) VALUES (:b, :e, 'CONFIRMED', 'BECAUSE')",
         "ck_booking_history_reason",

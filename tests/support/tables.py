@@ -1,10 +1,12 @@
-"""What is in the tables, read straight from PostgreSQL."""
+"""What is in the tables, read straight from PostgreSQL, and what the tables refuse."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from boxoffice.db.session import Database
 
@@ -27,3 +29,10 @@ async def table_snapshot(db: Database, *tables: str) -> dict[str, list[tuple[Any
             table: [tuple(row) for row in await connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
             for table in tables or TABLES
         }
+
+
+async def refused(db: Database, sql: str, constraint: str, **params: object) -> None:
+    """The statement is refused by the named constraint (and so changes nothing)."""
+    with pytest.raises(IntegrityError, match=constraint):
+        async with db.engine.begin() as connection:
+            await connection.execute(text(sql), params)

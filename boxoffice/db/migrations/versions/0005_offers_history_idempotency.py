@@ -30,39 +30,28 @@ _REASONS = (
     "'EVENT_CANCELLED', 'CAPACITY_CHANGED', 'PURGED'"
 )
 
-_EVENT_TRIGGER = """
-CREATE TRIGGER boxoffice_events_notify
-AFTER UPDATE ON events
-FOR EACH ROW
-WHEN (
-    OLD.seats_remaining IS DISTINCT FROM NEW.seats_remaining
-    OR OLD.waitlist_count IS DISTINCT FROM NEW.waitlist_count
-    OR OLD.offered_seats IS DISTINCT FROM NEW.offered_seats
-    OR OLD.capacity IS DISTINCT FROM NEW.capacity
-    OR OLD.status IS DISTINCT FROM NEW.status
-    OR OLD.waitlist_policy IS DISTINCT FROM NEW.waitlist_policy
-    OR OLD.offer_minutes IS DISTINCT FROM NEW.offer_minutes
-    OR OLD.title IS DISTINCT FROM NEW.title
-    OR OLD.description IS DISTINCT FROM NEW.description
-    OR OLD.venue IS DISTINCT FROM NEW.venue
-    OR OLD.starts_at IS DISTINCT FROM NEW.starts_at
+# What the events trigger of 0002 watched, and what it watches from here on.
+_WATCHED_BEFORE = (
+    "seats_remaining",
+    "waitlist_count",
+    "capacity",
+    "status",
+    "title",
+    "description",
+    "venue",
+    "starts_at",
 )
-EXECUTE FUNCTION boxoffice_notify_event()
-"""
+_WATCHED = (*_WATCHED_BEFORE, "offered_seats", "waitlist_policy", "offer_minutes")
 
-_OLD_EVENT_TRIGGER = """
+
+def _event_trigger(columns: tuple[str, ...]) -> str:
+    changed = "\n    OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
+    return f"""
 CREATE TRIGGER boxoffice_events_notify
 AFTER UPDATE ON events
 FOR EACH ROW
 WHEN (
-    OLD.seats_remaining IS DISTINCT FROM NEW.seats_remaining
-    OR OLD.waitlist_count IS DISTINCT FROM NEW.waitlist_count
-    OR OLD.capacity IS DISTINCT FROM NEW.capacity
-    OR OLD.status IS DISTINCT FROM NEW.status
-    OR OLD.title IS DISTINCT FROM NEW.title
-    OR OLD.description IS DISTINCT FROM NEW.description
-    OR OLD.venue IS DISTINCT FROM NEW.venue
-    OR OLD.starts_at IS DISTINCT FROM NEW.starts_at
+    {changed}
 )
 EXECUTE FUNCTION boxoffice_notify_event()
 """
@@ -168,12 +157,12 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_idempotency_keys_created_at ON idempotency_keys (created_at)")
 
     op.execute("DROP TRIGGER boxoffice_events_notify ON events")
-    op.execute(_EVENT_TRIGGER)
+    op.execute(_event_trigger(_WATCHED))
 
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER boxoffice_events_notify ON events")
-    op.execute(_OLD_EVENT_TRIGGER)
+    op.execute(_event_trigger(_WATCHED_BEFORE))
     op.execute("DROP TABLE idempotency_keys")
     op.execute("DROP TABLE booking_history")
     op.execute("DROP FUNCTION boxoffice_history_append_only()")
