@@ -19,7 +19,7 @@ from boxoffice.api.overload import BUSY_MESSAGE, Admission
 from boxoffice.auth.actor import Actor
 from boxoffice.auth.service import load_user, refuse_token_of
 from boxoffice.auth.throttle import AuthThrottle
-from boxoffice.auth.tokens import TokenCodec, bearer_token
+from boxoffice.auth.tokens import TokenCodec, TokenSubject, bearer_token
 from boxoffice.config import Settings
 from boxoffice.db.driver import KEEP_CONNECTION, driver_connection
 from boxoffice.db.models import User
@@ -177,11 +177,13 @@ class Context(BaseContext):
         if token is None:
             return None
         subject = self.tokens.subject(token)
-        user = await self.call(load_user, subject.user_id)
-        if user is None:
-            raise Unauthenticated("The account this token belongs to no longer exists")
-        refuse_token_of(user, subject.version)
-        return user
+        return refuse_token_of(await self.call(load_user, subject.user_id), subject.version)
+
+    def token_subject(self) -> TokenSubject | None:
+        """Who the caller's token says they are (signature and expiry checked), None when no token was sent; the
+        account is not read: for an operation that reads and checks it itself (bookEvent, under its lock)."""
+        token = bearer_token(self._authorization())
+        return None if token is None else self.tokens.subject(token)
 
     async def current_user(self) -> User | None:
         """The signed-in caller, None when no token was sent; a token that was sent but is bad is UNAUTHENTICATED.

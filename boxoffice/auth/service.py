@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
@@ -165,12 +166,30 @@ async def login(
 DEACTIVATED_MESSAGE = "This account has been deactivated; ask an admin to reactivate it"
 
 
-def refuse_token_of(user: User, token_version: int) -> None:
-    """UNAUTHENTICATED for a token of a deactivated account, or one issued before the password last changed."""
-    if user.deactivated_at is not None:
+class TokenHolder(Protocol):
+    """What a token is checked against: the account it was issued for, as read for this operation."""
+
+    @property
+    def token_version(self) -> int: ...
+
+    @property
+    def deactivated_at(self) -> datetime | None: ...
+
+
+Holder = TypeVar("Holder", bound=TokenHolder)
+
+
+def refuse_token_of(account: Holder | None, token_version: int) -> Holder:
+    """The account a token of `token_version` stands for; UNAUTHENTICATED when it no longer exists, is deactivated,
+    or the token was issued before the password last changed. The one place these rules live: the API's caller read
+    and the booking engine's in-lock read (booking/service.py) both ask it."""
+    if account is None:
+        raise Unauthenticated("The account this token belongs to no longer exists")
+    if account.deactivated_at is not None:
         raise Unauthenticated(DEACTIVATED_MESSAGE)
-    if token_version != user.token_version:
+    if token_version != account.token_version:
         raise Unauthenticated("Your password was changed since you signed in here; sign in again")
+    return account
 
 
 async def load_user(session: AsyncSession, user_id: int) -> User | None:

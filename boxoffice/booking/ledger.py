@@ -37,6 +37,7 @@ from boxoffice.db.models import (
     ChangeReason,
     Event,
     EventStatus,
+    Role,
     WaitlistPolicy,
     sql_in,
 )
@@ -53,6 +54,7 @@ _ACTIVE = sql_in("status", ACTIVE_BOOKING_STATUSES)
 _EVENT_STATUSES: dict[str, EventStatus] = {status.value: status for status in EventStatus}
 _POLICIES: dict[str, WaitlistPolicy] = {policy.value: policy for policy in WaitlistPolicy}
 _BOOKING_STATUSES: dict[str, BookingStatus] = {status.value: status for status in BookingStatus}
+_ROLES: dict[str, Role] = {role.value: role for role in Role}
 
 
 class _OfferMinute:
@@ -124,6 +126,15 @@ LOCK_EVENT_SQL = (
     "SELECT id, organizer_id, status, starts_at, capacity, seats_remaining, waitlist_count, offered_seats, "
     "waitlist_policy, offer_minutes, offers_due_at <= clock_timestamp() AS due "
     "FROM events WHERE id = $1 FOR UPDATE"
+)
+
+# The same lock, with the caller's account read in the same round trip (only the event's row is locked; the
+# account is as committed when the lock was granted). No account: the users columns are NULL.
+LOCK_EVENT_FOR_CALLER_SQL = (
+    "SELECT e.id, e.organizer_id, e.status, e.starts_at, e.capacity, e.seats_remaining, e.waitlist_count, "
+    "e.offered_seats, e.waitlist_policy, e.offer_minutes, e.offers_due_at <= clock_timestamp() AS due, "
+    "u.id, u.role, u.token_version, u.deactivated_at "
+    "FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1 FOR UPDATE OF e"
 )
 
 # The sweeper's claim: one event with a due offer that nobody else holds locked; the same columns as the lock.
@@ -404,7 +415,7 @@ def booking_from_record(record: asyncpg.Record | dict[str, Any]) -> Booking:
     return Booking(**fields)
 
 
-def _locked(record: asyncpg.Record) -> LockedEvent:
+def _locked(record: asyncpg.Record | tuple[Any, ...]) -> LockedEvent:
     (
         event_id,
         organizer_id,
@@ -444,6 +455,30 @@ async def lock_event(conn: asyncpg.Connection, event_id: int) -> LockedEvent:
     if record[10]:
         return await _settle_due_offers(conn, _locked(record))
     return _locked(record)
+
+
+@dataclass(frozen=True, slots=True)
+class CallerAccount:
+    """The caller's account as read with the event's lock: what a token's holder is checked against."""
+
+    user_id: int
+    role: Role
+    token_version: int
+    deactivated_at: datetime | None
+
+
+async def lock_event_for_caller(
+    conn: asyncpg.Connection, event_id: int, user_id: int
+) -> tuple[LockedEvent, CallerAccount | None]:
+    """`lock_event`, and the account of `user_id` read in the same statement (None when there is none)."""
+    record = await conn.fetchrow(LOCK_EVENT_FOR_CALLER_SQL, event_id, user_id)
+    if record is None:
+        raise NotFound(f"Event {event_id} does not exist")
+    account = None if record[11] is None else CallerAccount(record[11], _ROLES[record[12]], record[13], record[14])
+    event = _locked(record[:11])
+    if record[10]:
+        return await _settle_due_offers(conn, event), account
+    return event, account
 
 
 async def claim_due_event(conn: asyncpg.Connection) -> LockedEvent | None:

@@ -20,6 +20,8 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.auth.actor import Actor
+from boxoffice.auth.service import refuse_token_of
+from boxoffice.auth.tokens import TokenSubject
 from boxoffice.booking import idempotency, ledger
 from boxoffice.booking.ledger import IdempotencyRecord, LockedBooking, LockedEvent
 from boxoffice.db.driver import driver_connection
@@ -68,6 +70,18 @@ async def book(
         return await book_on(conn, actor, event_id, quantity, idempotency_key=idempotency_key)
 
 
+async def book_for_token(session: AsyncSession, subject: TokenSubject, event_id: int, quantity: int = 1) -> Booking:
+    """`book` for the holder of a token whose account has not been read yet: the account is read in the event's
+    lock statement and checked there (auth's rules: UNAUTHENTICATED when it is gone, deactivated, or the password
+    changed since the token), and the Actor built from it decides as in `book`. One round trip fewer than reading
+    the account first. No idempotency key: a replay answers before any lock, so a keyed booking goes through
+    `book` with an Actor whose account was checked already."""
+    validate_quantity(quantity)
+    async with driver_connection(session) as conn:
+        record = await _book_locked(conn, subject, subject.user_id, event_id, quantity, None)
+    return ledger.booking_from_record(record)
+
+
 async def book_on(
     conn: asyncpg.Connection, actor: Actor, event_id: int, quantity: int = 1, idempotency_key: str | None = None
 ) -> Booking:
@@ -92,7 +106,7 @@ async def book_on(
 
 async def _book_locked(
     conn: asyncpg.Connection,
-    actor: Actor,
+    caller: Actor | TokenSubject,
     user_id: int,
     event_id: int,
     quantity: int,
@@ -100,7 +114,7 @@ async def _book_locked(
 ) -> asyncpg.Record:
     try:
         async with conn.transaction():
-            event = await ledger.lock_event(conn, event_id)
+            event, actor = await _lock_for(conn, caller, event_id)
             refusal = _booking_refusal(actor, event, event_id)
             if refusal is None:
                 return await ledger.record_booking(conn, event, user_id, quantity, decide(event, quantity), key)
@@ -114,6 +128,16 @@ async def _book_locked(
         raise
     # Refused after the lock settled the event's due offers: that much was kept (COMMIT), the booking is refused.
     raise refusal
+
+
+async def _lock_for(conn: asyncpg.Connection, caller: Actor | TokenSubject, event_id: int) -> tuple[LockedEvent, Actor]:
+    """The event's lock, and who acts: the Actor as given, or one built from the token holder's account as read
+    with the lock (refused, and the transaction rolled back, by auth's token rules)."""
+    if isinstance(caller, Actor):
+        return await ledger.lock_event(conn, event_id), caller
+    event, account = await ledger.lock_event_for_caller(conn, event_id, caller.user_id)
+    checked = refuse_token_of(account, caller.version)
+    return event, Actor.user(checked.user_id, checked.role)
 
 
 def _booking_refusal(actor: Actor, event: LockedEvent, event_id: int) -> DomainError | None:

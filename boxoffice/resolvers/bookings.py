@@ -41,9 +41,14 @@ async def book_event(
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> BookingType:
     context = info.context
-    booking = await context.call(
-        service.book, await context.actor(), parse_id(event_id, "event"), quantity, idempotency_key=idempotency_key
-    )
+    subject = context.token_subject()
+    if subject is not None and idempotency_key is None:
+        # The caller's account is read and checked in the event's lock statement: one round trip fewer.
+        booking = await context.call(service.book_for_token, subject, parse_id(event_id, "event"), quantity)
+    else:
+        booking = await context.call(
+            service.book, await context.actor(), parse_id(event_id, "event"), quantity, idempotency_key=idempotency_key
+        )
     return BookingType.from_model(booking)
 
 

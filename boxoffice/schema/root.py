@@ -16,7 +16,7 @@ from boxoffice.api.errors import BoxofficeSchema, ErrorCodes
 from boxoffice.api.fanout import SnapshotExecutor
 from boxoffice.api.freshness import FreshCaller
 from boxoffice.api.input_guard import RefuseUnstorableText
-from boxoffice.api.permissions import IsAdmin, IsOrganizer, requires
+from boxoffice.api.permissions import IsAdmin, IsOrganizer, requires, requires_token
 from boxoffice.api.prepared import PreparedDocuments, RememberValidDocuments
 from boxoffice.api.validation import CACHED_DOCUMENTS, query_limit_extensions
 from boxoffice.config import Settings
@@ -110,7 +110,7 @@ class Mutation:
         "again, even when the retries race. Errors: UNAUTHENTICATED, NOT_FOUND, BAD_USER_INPUT (quantity out of "
         "range; a key out of 1..128 characters or already used with other arguments), CONFLICT (an active booking "
         "on this event already; the event is not published, cancelled or started).",
-        extensions=[requires()],
+        extensions=[requires_token()],
     )
     cancel_booking = strawberry.mutation(
         resolver=bookings.cancel_booking,

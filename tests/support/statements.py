@@ -24,3 +24,29 @@ def counting_statements(db: Database) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def driver_statements(db: Database) -> Iterator[list[str]]:
+    """Collects every statement sent on the raw asyncpg connections checked out while the block runs: raw
+    operations (the booking path) and SQLAlchemy's alike, each a round trip, BEGIN and COMMIT included. Read it
+    after an `await asyncio.sleep(0)`: asyncpg calls its loggers soon after each statement, not during it."""
+    statements: list[str] = []
+    watched: list[Any] = []
+
+    def record(query: Any) -> None:
+        statements.append(" ".join(query.query.split()))
+
+    def on_checkout(dbapi_connection: Any, record_: Any, proxy: Any) -> None:
+        raw = dbapi_connection.driver_connection
+        if raw not in watched:
+            raw.add_query_logger(record)
+            watched.append(raw)
+
+    event.listen(db.engine.sync_engine.pool, "checkout", on_checkout)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine.pool, "checkout", on_checkout)
+        for raw in watched:
+            raw.remove_query_logger(record)
