@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from boxoffice.booking import service
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.sweeper import OfferSweeper
 from boxoffice.config import Settings
 from boxoffice.db.models import Booking, BookingStatus, WaitlistPolicy
 from boxoffice.db.session import Database
 from boxoffice.errors import Conflict
 from tests.support.factories import EventFactory, UserFactory, booker
+from tests.support.ledger import sweeping
 
 EVENTS = 30
 MINUTE_SECONDS = 0.4  # offers of 1, 2 and 3 minutes: 0.4, 0.8 and 1.2 s
@@ -58,7 +58,6 @@ async def test_accepts_racing_the_deadline_and_two_sweepers_end_each_offer_exact
     offer_minute(MINUTE_SECONDS)
     offers = await _offer_per_event(session, make_user, make_event)
     offer_minute(60.0)  # the offers handed on stay open while the test looks
-    sweepers = [OfferSweeper(Database(test_settings), 0.01) for _ in range(2)]
     engine = create_async_engine(db.url, pool_size=EVENTS, max_overflow=0)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
 
@@ -69,17 +68,11 @@ async def test_accepts_racing_the_deadline_and_two_sweepers_end_each_offer_exact
             except Conflict as refused:
                 return refused
 
-    for sweeper in sweepers:
-        sweeper.start()
-    try:
+    async with sweeping(test_settings, 2, 0.01):
         # When the 2-minute offers' deadlines are near: the 1-minute ones have passed, the 3-minute ones have not.
         await _until_database_clock_passes(session, 2 * MINUTE_SECONDS - 0.05)
         answers = await asyncio.gather(*(accept(offer) for offer in offers))
-    finally:
-        for sweeper in sweepers:
-            await sweeper.close()
-            await sweeper._database.close()
-        await engine.dispose()
+    await engine.dispose()
 
     paths: dict[int, list[str]] = {}
     for row in await session.execute(text("SELECT booking_id, reason FROM booking_history ORDER BY id")):
