@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from boxoffice.config import DEVELOPMENT_SECRET, Settings
 from boxoffice.errors import Unauthenticated
@@ -105,6 +107,33 @@ class IssuedToken:
     expires_at: datetime
 
 
+class _PreparedHMAC(HMACAlgorithm):
+    """HMAC with our one secret vetted and encoded once. PyJWT prepares the key again on every decode otherwise:
+    it checks the secret is not a PEM, SSH, DER or JWK key (parsing attempts that raise), ~40% of verifying a token
+    here. Any other key is prepared (and vetted) as PyJWT always does."""
+
+    def __init__(self, hash_alg: Callable[[], Any], secret: str) -> None:
+        super().__init__(hash_alg)
+        self._secret = secret
+        self._prepared = super().prepare_key(secret)
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return self._prepared if key is self._secret else super().prepare_key(key)
+
+
+_HMAC_HASHES = {"HS256": HMACAlgorithm.SHA256, "HS384": HMACAlgorithm.SHA384, "HS512": HMACAlgorithm.SHA512}
+
+
+def _decoder(secret: str, algorithm: str) -> jwt.PyJWT:
+    """A PyJWT that knows only `algorithm`, with `secret` prepared once; every check is still PyJWT's own."""
+    decoder = jwt.PyJWT()
+    signatures = decoder._jws
+    for name in list(signatures.get_algorithms()):
+        signatures.unregister_algorithm(name)
+    signatures.register_algorithm(algorithm, _PreparedHMAC(_HMAC_HASHES[algorithm], secret))
+    return decoder
+
+
 @dataclass(frozen=True)
 class TokenCodec:
     secret: str
@@ -114,6 +143,10 @@ class TokenCodec:
     ttl: timedelta
     # Per process: a token is verified once, then its subject is looked up by the token's text until it expires.
     verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
+    _decoder: jwt.PyJWT = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_decoder", _decoder(self.secret, self.algorithm))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenCodec:
@@ -150,7 +183,7 @@ class TokenCodec:
         if cached is not None:
             return cached
         try:
-            claims = jwt.decode(
+            claims = self._decoder.decode(
                 token,
                 self.secret,
                 # Only our own algorithm: never `none`, never an asymmetric one fed our secret as a public key.
