@@ -56,7 +56,9 @@ def main() -> None:
             result = _run(checkouts[name], args.engine_args)
             runs[name].append(result)
             print(f"round {round_number + 1} {name:>7}: " + "  ".join(f"{f}={result[f]}" for f in FIELDS), flush=True)
-    medians = {name: {f: statistics.median(r[f] for r in results) for f in FIELDS} for name, results in runs.items()}
+    medians = {
+        name: {f: round(statistics.median(r[f] for r in results), 3) for f in FIELDS} for name, results in runs.items()
+    }
     print(f"\nmedians of {args.rounds} round(s); ref = {_commit(checkouts['ref'])}, current = {_commit(HERE)}")
     print(f"{'':>26} {'ref':>10} {'current':>10}")
     for field in FIELDS:

@@ -72,6 +72,10 @@ def _describe_database(database: Database) -> str:
 
 def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Open the database (starting the embedded server if needed), run `work`, and always close it again."""
+    from boxoffice.booking.ledger import set_offer_minute
+
+    # Offers this command makes (a purge hands seats on) last as long as the server's would.
+    set_offer_minute(settings.offer_minute_seconds)
     database = Database(settings)
     try:
         return asyncio.run(_then_dispose(database, work))
@@ -232,7 +236,8 @@ def purge_synthetic(args: argparse.Namespace) -> int:
             result = await purge_synthetic_users(session, Actor.system())
         return (
             f"purged {result.users} synthetic users and their {result.bookings} active bookings on {result.events} "
-            f"events, freeing {result.seats_freed} seats; {result.promoted} waitlisted bookings promoted into them"
+            f"events, freeing {result.seats_freed} seats; {result.promoted} waitlisted bookings promoted (or offered) "
+            "into them"
         )
 
     print(_with_database(get_settings(), run))

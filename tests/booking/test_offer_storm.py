@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from boxoffice.auth.actor import Actor
 from boxoffice.booking import service
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.booking.sweeper import OfferSweeper
 from boxoffice.config import Settings
 from boxoffice.db.models import BookingStatus, Role, WaitlistPolicy
 from boxoffice.db.session import Database
 from boxoffice.errors import BadUserInput, Conflict
 from boxoffice.events.service import EventChanges, update_event
 from tests.support.factories import EventFactory, booker, make_users
+from tests.support.ledger import sweeping
 
 WORKERS = 40
 OPERATIONS_PER_WORKER = 50
@@ -89,8 +89,6 @@ async def test_a_storm_on_offer_events_keeps_every_invariant_and_a_valid_history
     users = await make_users(db, 150)
     engine = create_async_engine(db.url, pool_size=WORKERS + 2, max_overflow=0)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    # Two sweepers, as two server processes would run, on their own pools.
-    sweepers = [OfferSweeper(Database(test_settings), SWEEP_SECONDS) for _ in range(2)]
     tally = Tally()
     keys = itertools.count()
 
@@ -166,22 +164,18 @@ async def test_a_storm_on_offer_events_keeps_every_invariant_and_a_valid_history
             await asyncio.sleep(0.3)
 
     started = time.monotonic()
-    for sweeper in sweepers:
-        sweeper.start()
     stop = asyncio.Event()
-    checking = asyncio.create_task(checker(stop))
-    try:
-        await asyncio.gather(*(worker(seed) for seed in range(WORKERS)))
-        # The clients are gone; the sweepers (and the checker) go on until the offers open now have expired.
-        await _until_the_open_offers_have_ended(sessions)
-    finally:
-        stop.set()
-        await checking
-        for sweeper in sweepers:
-            await sweeper.close()
-        for sweeper in sweepers:
-            await sweeper._database.close()
-        await engine.dispose()
+    # Two sweepers, as two server processes would run.
+    async with sweeping(test_settings, 2, SWEEP_SECONDS):
+        checking = asyncio.create_task(checker(stop))
+        try:
+            await asyncio.gather(*(worker(seed) for seed in range(WORKERS)))
+            # The clients are gone; the sweepers (and the checker) go on until the offers open now have expired.
+            await _until_the_open_offers_have_ended(sessions)
+        finally:
+            stop.set()
+            await checking
+    await engine.dispose()
     elapsed = time.monotonic() - started
 
     assert tally.violations == [], tally.violations[:3]

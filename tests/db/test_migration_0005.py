@@ -7,11 +7,12 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from boxoffice.booking.invariants import check_invariants
-from boxoffice.db.migrate import migrate
+from boxoffice.db.migrate import alembic_config, migrate
 from boxoffice.db.session import Database
 
 
@@ -74,3 +75,43 @@ async def test_upgrading_gives_every_existing_booking_the_history_row_of_its_sta
     async with AsyncSession(fresh_engine) as session:
         report = await check_invariants(session)
     assert report.ok, report.violations
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def test_downgrading_turns_offers_into_cancellations_and_frees_their_seats(fresh_engine: AsyncEngine) -> None:
+    await migrate(fresh_engine, "0004")
+    async with fresh_engine.begin() as connection:
+        for statement in _BEFORE_0005[:2]:
+            await connection.execute(text(statement))
+    await migrate(fresh_engine)
+    async with fresh_engine.begin() as connection:
+        # One seat offered (held), no other booking: 0 free, 1 offered.
+        await connection.execute(
+            text(
+                "WITH offer AS (INSERT INTO bookings (event_id, user_id, quantity, status, offer_expires_at) "
+                "VALUES (1, 2, 1, 'OFFERED', now() + interval '1 hour') RETURNING id) "
+                "INSERT INTO booking_history (booking_id, event_id, status, reason) "
+                "SELECT id, 1, 'OFFERED', 'OFFERED' FROM offer"
+            )
+        )
+        await connection.execute(
+            text(
+                "UPDATE events SET waitlist_count = 0, seats_remaining = 0, offered_seats = 1, "
+                "offers_due_at = now() + interval '1 hour'"
+            )
+        )
+
+    async with fresh_engine.connect() as connection:
+        await connection.run_sync(_downgrade, "0004")
+        await connection.commit()
+        booking = (await connection.execute(text("SELECT status, cancelled_at IS NOT NULL FROM bookings"))).one()
+        seats = (await connection.execute(text("SELECT seats_remaining FROM events"))).scalar_one()
+    assert tuple(booking) == ("CANCELLED", True)
+    assert seats == 1
+
+    await migrate(fresh_engine)  # and up again

@@ -1,12 +1,17 @@
-"""An event's counters, a booking's status and history, read straight from PostgreSQL, for the engine's tests."""
+"""An event's counters, a booking's status and history, read straight from PostgreSQL, for the engine's tests;
+offer sweepers running beside a test."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from boxoffice.booking.sweeper import OfferSweeper
+from boxoffice.config import Settings
 from boxoffice.db.session import Database
 
 
@@ -75,3 +80,17 @@ async def wait_until_status(db: Database, booking_id: int, status: str, within_s
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"booking {booking_id} was not {status} within {within_seconds} s")
+
+
+@asynccontextmanager
+async def sweeping(settings: Settings, count: int, interval: float) -> AsyncIterator[None]:
+    """`count` offer sweepers running every `interval` seconds, each on its own pool as separate server processes
+    would be; stopped (and their pools closed) when the block ends."""
+    async with AsyncExitStack() as stack:
+        for _ in range(count):
+            database = Database(settings)
+            stack.push_async_callback(database.close)
+            sweeper = OfferSweeper(database, interval)
+            stack.push_async_callback(sweeper.close)
+            sweeper.start()
+        yield
