@@ -136,6 +136,7 @@ LOCK_EVENT_FOR_CALLER_SQL = (
     "u.id, u.role, u.token_version, u.deactivated_at "
     "FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1 FOR UPDATE OF e"
 )
+_CALLER_ACCOUNT_SQL = "SELECT u.id, u.role, u.token_version, u.deactivated_at FROM users u WHERE u.id = $1"
 
 # The sweeper's claim: one event with a due offer that nobody else holds locked; the same columns as the lock.
 CLAIM_DUE_EVENT_SQL = (
@@ -474,11 +475,22 @@ async def lock_event_for_caller(
     record = await conn.fetchrow(LOCK_EVENT_FOR_CALLER_SQL, event_id, user_id)
     if record is None:
         raise NotFound(f"Event {event_id} does not exist")
-    account = None if record[11] is None else CallerAccount(record[11], _ROLES[record[12]], record[13], record[14])
+    account = _caller_account(record[11:])
     event = _locked(record[:11])
     if record[10]:
         return await _settle_due_offers(conn, event), account
     return event, account
+
+
+async def read_caller_account(conn: asyncpg.Connection, user_id: int) -> CallerAccount | None:
+    """The account alone, as `lock_event_for_caller` reads it: for when there was no event to lock."""
+    record = await conn.fetchrow(_CALLER_ACCOUNT_SQL, user_id)
+    return None if record is None else _caller_account(tuple(record))
+
+
+def _caller_account(columns: asyncpg.Record | tuple[Any, ...]) -> CallerAccount | None:
+    user_id, role, token_version, deactivated_at = columns
+    return None if user_id is None else CallerAccount(user_id, _ROLES[role], token_version, deactivated_at)
 
 
 async def claim_due_event(conn: asyncpg.Connection) -> LockedEvent | None:

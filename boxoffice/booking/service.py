@@ -135,7 +135,13 @@ async def _lock_for(conn: asyncpg.Connection, caller: Actor | TokenSubject, even
     with the lock (refused, and the transaction rolled back, by auth's token rules)."""
     if isinstance(caller, Actor):
         return await ledger.lock_event(conn, event_id), caller
-    event, account = await ledger.lock_event_for_caller(conn, event_id, caller.user_id)
+    try:
+        event, account = await ledger.lock_event_for_caller(conn, event_id, caller.user_id)
+    except NotFound:
+        # No event, so no account read with it: a refused account is still told so first, as before any lock
+        # (it must not learn which events exist), at the cost of a round trip only on this path.
+        refuse_token_of(await ledger.read_caller_account(conn, caller.user_id), caller.version)
+        raise
     checked = refuse_token_of(account, caller.version)
     return event, Actor.user(checked.user_id, checked.role)
 

@@ -121,3 +121,18 @@ async def test_many_bookers_at_once_half_deactivated_book_exactly_the_active_hal
         assert {row[0] for row in booked} == set(users) - deactivated
         report = await check_invariants(session)
         assert report.ok, report.violations
+
+
+async def test_a_deleted_account_is_told_so_before_whether_the_event_exists(make_user, token_for, gql) -> None:
+    user = await make_user(password=PASSWORD)
+    token = token_for(user)
+    assert (await gql(DELETE, {"p": PASSWORD}, token=token)).errors == []
+
+    refused = await gql(BOOK, {"id": "999999"}, token=token)
+
+    assert refused.code == "UNAUTHENTICATED"
+    assert refused.errors[0]["message"] == "The account this token belongs to no longer exists"
+
+
+async def test_a_missing_event_is_not_found_for_a_valid_account(make_user, token_for, gql) -> None:
+    assert (await gql(BOOK, {"id": "999999"}, token=token_for(await make_user()))).code == "NOT_FOUND"
