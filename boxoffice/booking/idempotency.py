@@ -9,12 +9,13 @@ on a unique index, and looks the key up again after its rollback. The same key w
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
 from boxoffice.booking.ledger import BOOK_EVENT, BOOKING_COLUMNS, CANCEL_BOOKING, IdempotencyRecord, booking_from_record
 from boxoffice.db.models import Booking
-from boxoffice.errors import BadUserInput
+from boxoffice.errors import BadUserInput, DomainError
 
 MAX_KEY_LENGTH = 128
 # Keys are kept at least this long (API.md: 24 hours), then pruned by the sweeper.
@@ -62,6 +63,29 @@ async def replay(conn: asyncpg.Connection, user_id: int, record: IdempotencyReco
             "This idempotencyKey was already used for a different request; send a fresh key for a new request"
         )
     return booking_from_record(fields)
+
+
+async def at_most_once(
+    conn: asyncpg.Connection,
+    user_id: int | None,
+    key: IdempotencyRecord | None,
+    change: Callable[[], Awaitable[asyncpg.Record]],
+) -> Booking:
+    """Make `change` (a transaction of its own that stores `key` with what it writes) unless the user's key already
+    names a committed outcome, and answer the booking. A change refused because a racing call with the same key
+    won (on the lock or a unique index) answers that call's outcome instead."""
+    if key is None or user_id is None:
+        return booking_from_record(await change())
+    if (first := await replay(conn, user_id, key)) is not None:
+        return first
+    try:
+        record = await change()
+    except DomainError:
+        if (first := await replay(conn, user_id, key)) is not None:
+            return first
+        raise
+    # Built after COMMIT: nothing that can wait runs while the lock is held.
+    return booking_from_record(record)
 
 
 async def prune_keys(conn: asyncpg.Connection, older_than_seconds: float = KEY_TTL_SECONDS) -> int:

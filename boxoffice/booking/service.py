@@ -91,17 +91,9 @@ async def book_on(
         raise Unauthenticated("Sign in first: a booking belongs to a user")
     validate_quantity(quantity)
     key = None if idempotency_key is None else idempotency.for_booking(idempotency_key, event_id, quantity)
-    if key is not None and (first := await idempotency.replay(conn, user_id, key)) is not None:
-        return first
-    try:
-        record = await _book_locked(conn, actor, user_id, event_id, quantity, key)
-    except DomainError:
-        # A retry that raced the first call with its key lost on the lock or an index: answer the first outcome.
-        if key is not None and (first := await idempotency.replay(conn, user_id, key)) is not None:
-            return first
-        raise
-    # Built after COMMIT: nothing that can wait runs while the lock is held.
-    return ledger.booking_from_record(record)
+    return await idempotency.at_most_once(
+        conn, user_id, key, lambda: _book_locked(conn, actor, user_id, event_id, quantity, key)
+    )
 
 
 async def _book_locked(
@@ -168,20 +160,7 @@ async def cancel(session: AsyncSession, actor: Actor, booking_id: int, idempoten
     if user_id is None:
         key = None  # keys belong to a user; the system's own cancellations are never retried by a client
     async with driver_connection(session) as conn:
-        if key is not None and user_id is not None:
-            first = await idempotency.replay(conn, user_id, key)
-            if first is not None:
-                return first
-        try:
-            record = await _cancel_locked(conn, actor, booking_id, key)
-        except DomainError:
-            if key is not None and user_id is not None:
-                first = await idempotency.replay(conn, user_id, key)
-                if first is not None:
-                    return first
-            raise
-    # Built after COMMIT, as in book_on: nothing that can wait runs while the lock is held.
-    return ledger.booking_from_record(record)
+        return await idempotency.at_most_once(conn, user_id, key, lambda: _cancel_locked(conn, actor, booking_id, key))
 
 
 async def _lock_booking(conn: asyncpg.Connection, booking_id: int) -> tuple[LockedEvent, LockedBooking]:
